@@ -129,6 +129,17 @@ public final class Safetensors {
 
     /** Writes tensors as F32 (floating) or I64 (integer), in map order, with optional metadata. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, DType.F32);
+    }
+
+    /**
+     * Writes floating tensors as {@code floatType} (F32, or F16 rounded to nearest even like the released CLIP
+     * weights) and integer tensors as I64; written to a temporary file and moved into place.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType floatType)
+            throws IOException {
+        if (floatType != DType.F32 && floatType != DType.F16) throw new IllegalArgumentException("F32 or F16, not " + floatType);
+        int fb = floatType.bytes;
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
@@ -138,24 +149,28 @@ public final class Safetensors {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
             ObjectNode n = header.putObject(e.getKey());
-            n.put("dtype", t.isFloating() ? "F32" : "I64");
+            n.put("dtype", t.isFloating() ? floatType.name() : "I64");
             var shape = n.putArray("shape");
             for (long d : t.shape()) shape.add(d);
-            long len = t.numel() * (t.isFloating() ? 4 : 8);
+            long len = t.numel() * (t.isFloating() ? fb : 8);
             n.putArray("data_offsets").add(offset).add(offset + len);
             offset += len;
         }
         byte[] h = JSON.writeValueAsBytes(header);
         int pad = (8 - h.length % 8) % 8;
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad);
             out.write(len.array());
             out.write(h);
             out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
             for (Tensor t : tensors.values()) {
                 ByteBuffer bb;
-                if (t.isFloating()) {
+                if (t.isFloating() && fb == 2) {
+                    float[] f = t.floats();
+                    bb = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                    for (float v : f) bb.putShort(Half.fromFloat(v));
+                } else if (t.isFloating()) {
                     bb = ByteBuffer.allocate(t.floats().length * 4).order(ByteOrder.LITTLE_ENDIAN);
                     bb.asFloatBuffer().put(t.floats());
                 } else {
