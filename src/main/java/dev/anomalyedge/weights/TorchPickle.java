@@ -118,12 +118,12 @@ final class TorchPickle extends Unpickler {
         input.mark(prefixBytes);
         byte[] b = input.readNBytes(prefixBytes);
         input.reset();
-        if (b.length < prefixBytes) throw new PickleException("pickle ends inside the length of opcode " + opcode);
+        if (b.length < prefixBytes) throw new PickleException("pickle ends inside the length of opcode " + opcodeName(opcode));
         long length = 0;
         for (int i = prefixBytes - 1; i >= 0; i--) length = (length << 8) | (b[i] & 0xff);
         long left = input.available() - prefixBytes;
         if (length < 0 || length > left) {
-            throw new PickleException("opcode " + opcode + " declares " + length + " bytes but only " + left
+            throw new PickleException("opcode " + opcodeName(opcode) + " declares " + length + " bytes but only " + left
                     + " are left in the pickle (truncated or corrupt)");
         }
     }
@@ -247,11 +247,24 @@ final class TorchPickle extends Unpickler {
         return out;
     }
 
+    /** The Python name of an unpickled value's type, for messages: "dict", "tensor", "int", a class name… */
     static String typeName(Object o) {
         if (o == null) return "None";
         if (o instanceof PickledObject p) return p.className();
+        if (o instanceof StoredTensor) return "tensor";
+        if (o instanceof Map) return "dict";
+        if (o instanceof List) return "list";
         if (o instanceof Object[]) return "tuple";
+        if (o instanceof String) return "str";
+        if (o instanceof Integer || o instanceof Long || o instanceof BigInteger) return "int";
+        if (o instanceof Double) return "float";
+        if (o instanceof Boolean) return "bool";
         return o.getClass().getSimpleName();
+    }
+
+    /** An opcode as pickletools shows it: its character when printable, else hex. */
+    private static String opcodeName(short opcode) {
+        return opcode >= 0x20 && opcode < 0x7f ? "'" + (char) opcode + "'" : String.format("0x%02x", opcode);
     }
 
     private static String describe(Object o) {

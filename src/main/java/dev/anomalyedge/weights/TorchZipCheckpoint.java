@@ -98,7 +98,7 @@ public final class TorchZipCheckpoint implements AutoCloseable {
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getValue() instanceof StoredTensor t)) {
                 throw new CheckpointException(file() + where + ": expected a flat state dict (name → tensor) but entry '"
-                        + e.getKey() + "' is a " + TorchPickle.typeName(e.getValue()) + "; keys: " + keysOf(dict) + hint());
+                        + e.getKey() + "' holds a " + TorchPickle.typeName(e.getValue()) + " value, not a tensor; keys: " + keysOf(dict) + hint());
             }
             named.put(String.valueOf(e.getKey()), t);
         }
