@@ -44,7 +44,8 @@ public final class Checkpoints {
                     + " PyTorch < 1.6 or _use_new_zipfile_serialization=False, which is not supported; re-save it with"
                     + " a current PyTorch (torch.save(torch.load(f), f)) or convert it to safetensors (" + SUPPORTED + ")");
         }
-        throw new CheckpointException(file + ": not a checkpoint in a known format (" + SUPPORTED + "); it starts with "
+        throw new CheckpointException(file + ": not a checkpoint in a known format (" + SUPPORTED + "; legacy non-zip"
+                + " torch.save files of PyTorch < 1.6 must be re-saved with a current PyTorch); it starts with "
                 + HexFormat.ofDelimiter(" ").formatHex(head) + (head.length < 9 ? " (only " + head.length + " bytes)" : ""));
     }
 

@@ -66,6 +66,10 @@ final class TorchZipArchive implements AutoCloseable {
                 int slash = name.indexOf('/');
                 if (slash > 0 && name.substring(slash + 1).equals("data.pkl")) roots.add(name.substring(0, slash + 1));
             }
+            if (roots.isEmpty() && zip.stream().anyMatch(e -> e.getName().endsWith("model.json"))) {
+                throw new CheckpointException(file + ": a TorchScript archive in the legacy model.json format (PyTorch"
+                        + " before data.pkl archives), which is not supported; re-save it with a current PyTorch");
+            }
             if (roots.size() != 1) {
                 throw new CheckpointException(file + ": zip archive with " + (roots.isEmpty() ? "no" : roots.size())
                         + " '<root>/data.pkl' entries, expected exactly one (PyTorch zip checkpoint or TorchScript"
