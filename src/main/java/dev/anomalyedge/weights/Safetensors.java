@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,14 +63,13 @@ public final class Safetensors {
             long dataLen = size - dataStart;
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            MappedByteBuffer data = dataLen > 0 ? ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen) : null;
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
                     e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
-                tensors.put(e.getKey(), readTensor(file, e.getKey(), e.getValue(), data, dataLen));
+                tensors.put(e.getKey(), readTensor(file, e.getKey(), e.getValue(), ch, dataStart, dataLen));
             }
             return new Contents(new StateDict(file.toString(), tensors), metadata);
         } catch (IOException e) {
@@ -79,7 +77,9 @@ public final class Safetensors {
         }
     }
 
-    private static Tensor readTensor(Path file, String key, JsonNode info, ByteBuffer data, long dataLen) {
+    /** One tensor, mapped on its own: a single mapping of the whole data section would fail beyond 2 GiB. */
+    private static Tensor readTensor(Path file, String key, JsonNode info, FileChannel ch, long dataStart, long dataLen)
+            throws IOException {
         String where = file + ": tensor '" + key + "'";
         JsonNode dt = info.get("dtype");
         JsonNode sh = info.get("shape");
@@ -115,8 +115,8 @@ public final class Safetensors {
                     + " bytes but data_offsets span " + (end - begin));
         }
         if (numel > Integer.MAX_VALUE - 8) throw new CheckpointException(where + ": " + numel + " elements is too large");
-        ByteBuffer b = data == null ? ByteBuffer.allocate(0) : data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        b.position((int) begin);
+        if (end - begin > Integer.MAX_VALUE) throw new CheckpointException(where + ": " + (end - begin) + " bytes is too large");
+        ByteBuffer b = end == begin ? ByteBuffer.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
         return TensorDecoding.decode(dtype, shape, b, (int) numel);
     }
 

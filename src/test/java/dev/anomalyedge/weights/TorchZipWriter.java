@@ -1,0 +1,117 @@
+package dev.anomalyedge.weights;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Test helper: writes small torch.save-style zip checkpoints opcode by opcode (pickle protocol 2), so tests can
+ * build views, shared storages and broken files that the golden data does not contain.
+ */
+final class TorchZipWriter {
+    /** One tensor: a view (offset, shape, stride in elements) of storage {@code data/<key>} of a {@code torch.<type>}. */
+    record View(String name, String storageType, String key, long storageNumel, long offset, long[] shape, long[] stride) {}
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    private TorchZipWriter() {}
+
+    /** data.pkl of {@code OrderedDict(name → tensor)}, optionally wrapped as {@code {outerKey: OrderedDict}}. */
+    static byte[] stateDictPickle(List<View> views, String outerKey) {
+        TorchZipWriter w = new TorchZipWriter();
+        w.op(0x80).op(2); // PROTO 2
+        if (outerKey != null) w.op('}').string(outerKey); // EMPTY_DICT, key
+        w.global("collections", "OrderedDict").op(')').op('R').op('('); // OrderedDict(), MARK
+        for (View v : views) {
+            w.string(v.name());
+            w.global("torch._utils", "_rebuild_tensor_v2").op('(');
+            w.op('(').string("storage").global("torch", v.storageType()).string(v.key()).string("cpu").integer(v.storageNumel())
+                    .op('t').op('Q'); // persistent id tuple, BINPERSID
+            w.integer(v.offset()).tuple(v.shape()).tuple(v.stride()).op(0x89); // offset, size, stride, requires_grad False
+            w.global("collections", "OrderedDict").op(')').op('R'); // backward_hooks
+            w.op('t').op('R');
+        }
+        w.op('u'); // SETITEMS
+        if (outerKey != null) w.op('s'); // SETITEM into the outer dict
+        w.op('.');
+        return w.out.toByteArray();
+    }
+
+    /** Writes {@code <root>/data.pkl}, {@code <root>/data/<key>} for each storage, {@code <root>/version}, stored. */
+    static void write(Path file, String root, byte[] pickle, Map<String, byte[]> storages, Map<String, byte[]> extra)
+            throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(root + "/data.pkl", pickle);
+        storages.forEach((k, b) -> entries.put(root + "/data/" + k, b));
+        entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        extra.forEach((k, b) -> entries.put(root + "/" + k, b));
+        writeZip(file, entries);
+    }
+
+    /** A zip of stored (uncompressed) entries, like torch.save writes. */
+    static void writeZip(Path file, Map<String, byte[]> entries) throws IOException {
+        try (OutputStream fo = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(fo)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                ZipEntry z = new ZipEntry(e.getKey());
+                z.setMethod(ZipEntry.STORED);
+                z.setSize(e.getValue().length);
+                CRC32 crc = new CRC32();
+                crc.update(e.getValue());
+                z.setCrc(crc.getValue());
+                zip.putNextEntry(z);
+                zip.write(e.getValue());
+                zip.closeEntry();
+            }
+        }
+    }
+
+    private TorchZipWriter op(int b) {
+        out.write(b);
+        return this;
+    }
+
+    private TorchZipWriter global(String module, String name) {
+        out.write('c');
+        out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
+        return this;
+    }
+
+    private TorchZipWriter string(String s) { // BINUNICODE
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.write('X');
+        le(b.length, 4);
+        out.writeBytes(b);
+        return this;
+    }
+
+    private TorchZipWriter integer(long v) {
+        if (v == (int) v) { // BININT
+            out.write('J');
+            le(v, 4);
+        } else { // LONG1 with 8 bytes
+            out.write(0x8a);
+            out.write(8);
+            le(v, 8);
+        }
+        return this;
+    }
+
+    private TorchZipWriter tuple(long[] values) {
+        op('(');
+        for (long v : values) integer(v);
+        return op('t');
+    }
+
+    private void le(long v, int bytes) {
+        for (int i = 0; i < bytes; i++) out.write((int) (v >>> (8 * i)) & 0xff);
+    }
+}
