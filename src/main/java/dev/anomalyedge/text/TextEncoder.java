@@ -263,13 +263,18 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
+    /** Every native tensor this encoder owns (weights and the causal mask). */
+    List<Tensor> ownedTensors() {
+        List<Tensor> all = new ArrayList<>(List.of(positional, lnFinalW, lnFinalB, textProjection, causalMask));
+        for (Block b : blocks) all.addAll(b.all());
+        return all;
+    }
+
     /** Frees the native weights; idempotent. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        List<Tensor> all = new ArrayList<>(List.of(positional, lnFinalW, lnFinalB, textProjection, causalMask));
-        for (Block b : blocks) all.addAll(b.all());
-        all.forEach(Tensor::close);
+        ownedTensors().forEach(Tensor::close);
     }
 }

@@ -10,12 +10,21 @@ import dev.anomalyedge.weights.StateDict;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** One golden case's text-side inputs: CLIP weights, architecture (heads from config.json), prompt dims, token ids. */
 record TextCase(String name, JsonNode config, StateDict clip, ClipArchitecture arch, PromptDims dims,
                 StateDict promptLearner, long[][] tokenIds) {
 
+    private static final Map<String, TextCase> CACHE = new ConcurrentHashMap<>();
+
+    /** The case's inputs, read once per JVM (everything in it is immutable). */
     static TextCase load(String name) {
+        return CACHE.computeIfAbsent(name, TextCase::read);
+    }
+
+    private static TextCase read(String name) {
         JsonNode config;
         try {
             config = new ObjectMapper().readTree(Golden.caseDir(name).resolve("config.json").toFile());
@@ -32,6 +41,12 @@ record TextCase(String name, JsonNode config, StateDict clip, ClipArchitecture a
         long[][] tokenIds = new long[2][len];
         for (int r = 0; r < 2; r++) System.arraycopy(ids.longs(), r * len, tokenIds[r], 0, len);
         return new TextCase(name, config, clip, arch, dims, pl, tokenIds);
+    }
+
+    /** Token ids [2][L], a fresh copy. */
+    @Override
+    public long[][] tokenIds() {
+        return new long[][] {tokenIds[0].clone(), tokenIds[1].clone()};
     }
 
     Tensor golden(String relative) {

@@ -3,6 +3,7 @@ package dev.anomalyedge.text;
 import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.testing.Golden;
 import org.bytedeco.javacpp.PointerScope;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -13,6 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The text side against every golden case: each intermediate of spec 6.3 within the README tolerances. */
 class TextEncoderGoldenTest {
+    /** The build machine's few cores are shared: keep libtorch's OpenMP pool from spin-waiting (see TorchRuntime). */
+    @BeforeAll
+    static void oneThread() {
+        TorchRuntime.setThreads(1);
+    }
+
 
     static Stream<String> cases() {
         return Golden.cases();
