@@ -3,41 +3,39 @@ package dev.anomalyedge.text;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 /**
  * Loads libtorch (JavaCPP {@code pytorch} preset, CPU) exactly once per JVM.
  *
  * <p>All native libraries of the preset are extracted into the JavaCPP cache <em>before</em> the first load. Without
  * that, on an empty cache JavaCPP extracts and loads {@code libtorch.so} before {@code libtorch_cpu.so} is there, the
  * dynamic linker picks up a system {@code libtorch_cpu.so} (Debian's libtorch 1.13) instead, and the JVM dies with
- * SIGSEGV in {@code pthread_mutex_lock} (docs/dependencies.md section 3).
+ * SIGSEGV in {@code pthread_mutex_lock} (docs/dependencies.md section 3). The first extraction writes about 445 MB
+ * to {@code ~/.javacpp/cache}.
  *
- * <p>A failed load is remembered: every later call throws the same clear error instead of JavaCPP's
- * {@code NoClassDefFoundError: Could not initialize class}.
+ * <p>A failed load is remembered: every later call throws the same clear {@link IllegalStateException} instead of
+ * JavaCPP's {@code NoClassDefFoundError: Could not initialize class}.
  */
 public final class TorchRuntime {
-    private static final Object LOCK = new Object();
-    private static volatile boolean loaded;
-    private static IllegalStateException failure;
+    private static final OnceLoader LIBTORCH = new OnceLoader(
+            "libtorch (JavaCPP pytorch preset for " + Loader.getPlatform() + ")", TorchRuntime::load);
 
     private TorchRuntime() {}
 
     /** Loads libtorch if not yet done; idempotent and thread-safe. Throws {@link IllegalStateException} if it cannot. */
     public static void ensureLoaded() {
-        if (loaded) return;
-        synchronized (LOCK) {
-            if (loaded) return;
-            if (failure != null) throw failure;
-            try {
-                String platform = Loader.getPlatform();
-                Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + platform + "/");
-                Loader.load(torch.class);
-                loaded = true;
-            } catch (Throwable t) {
-                failure = new IllegalStateException("cannot load libtorch (JavaCPP pytorch preset for "
-                        + Loader.getPlatform() + "): " + rootMessage(t), t);
-                throw failure;
-            }
+        LIBTORCH.ensure();
+    }
+
+    private static void load() {
+        try {
+            Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract the libtorch natives into the JavaCPP cache", e);
         }
+        Loader.load(torch.class);
     }
 
     /**
@@ -54,15 +52,5 @@ public final class TorchRuntime {
     public static int threads() {
         ensureLoaded();
         return torch.get_num_threads();
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        StringBuilder sb = new StringBuilder(String.valueOf(t));
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-            sb.append(" <- ").append(c);
-        }
-        return sb.toString();
     }
 }
