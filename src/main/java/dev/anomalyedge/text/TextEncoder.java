@@ -163,7 +163,7 @@ public final class TextEncoder implements AutoCloseable {
         dev.anomalyedge.tensor.Tensor lnFinal;
     }
 
-    /** t / ‖t‖ over the last dimension. */
+    /** t / ‖t‖ over the last dimension (differentiable); the result belongs to the innermost open PointerScope. */
     public static Tensor normalize(Tensor t) {
         return t.div(torch.linalg_vector_norm(t, new Scalar(2.0), new long[] {-1}, true, new ScalarTypeOptional()));
     }
