@@ -79,7 +79,12 @@ final class OnnxGraph {
 
     /** An inline int64 vector constant (shapes, axes, indices); identical constants are shared. */
     String ints(long... values) {
-        String name = "const.i64" + Arrays.toString(values).replace(" ", "");
+        StringBuilder name = new StringBuilder("const.i64");
+        for (long v : values) name.append('_').append(v);
+        return ints(name.toString(), values);
+    }
+
+    private String ints(String name, long[] values) {
         if (names.contains(name)) return name;
         claim(name);
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(INT64).addDims(values.length);

@@ -29,7 +29,12 @@ import java.util.Map;
  *
  * Token streams are kept as 2-D [B·T, D] matrices so every linear layer is one Gemm with the checkpoint's
  * [out, in] weight ({@code transB=1}); the resampling and Gaussian smoothing are constant matrices (see
- * {@link Resampling}). Value, node and initializer names follow the checkpoint names.
+ * {@link Resampling}). Value, node and initializer names follow the checkpoint names. Taps are ordered by block
+ * (as the reference collects them), which is the order of a sorted features list.
+ *
+ * <p>With an explicit DPAM list that leaves standard blocks between DPAM blocks (not possible in the reference, whose
+ * DPAM blocks are always the last ones), a standard block continues the original path only, and the next DPAM block
+ * starts a new V-V path from its input, like the first DPAM block does.
  */
 public final class ScoringGraphBuilder {
     public static final String INPUT_IMAGE = "image";
@@ -86,6 +91,9 @@ public final class ScoringGraphBuilder {
         T = G * G + 1;
         E = arch.embedDim();
         K = settings.featuresList().size();
+        if (new java.util.HashSet<>(settings.featuresList()).size() != K) {
+            throw new IllegalArgumentException("features list " + settings.featuresList() + " names a block twice");
+        }
         if (textEmbeddings == null || textEmbeddings.length != 2 * E) {
             throw new IllegalArgumentException("text embeddings must be [2, " + E + "] = " + 2 * E + " floats, got "
                     + (textEmbeddings == null ? "null" : textEmbeddings.length));
@@ -154,9 +162,7 @@ public final class ScoringGraphBuilder {
                 v = null;                                                  // a later DPAM run starts a new V-V path
                 debugTokens(g, debugBlockOutput(b + 1, ""), x);
             }
-            for (int f : settings.featuresList()) {
-                if (f == b + 1) taps.add(settings.isDpamBlock(b, arch.visionLayers()) ? v : x);
-            }
+            if (settings.featuresList().contains(b + 1)) taps.add(settings.isDpamBlock(b, arch.visionLayers()) ? v : x); // block order, as the reference appends
         }
 
         String textT = g.transpose("text_embeddings.T", g.weight(TEXT_EMBEDDINGS, textEmbeddings, 2, E), 1, 0); // [E, 2]

@@ -186,6 +186,28 @@ class ScoringGraphBuilderTest {
         }
     }
 
+    /** DPAM on blocks 1 and 3 of 4: the original path stays plain CLIP and block 3's V-V path restarts from x_2. */
+    @Test
+    void aGapInTheDpamListRestartsTheVvPath() throws IOException {
+        GoldenVision c = GoldenVision.load("case3_p14_s98_1head");
+        Path gap = dir.resolve("gap.onnx"), last = dir.resolve("last-two.onnx");
+        c.builder(c.settings(TapReduction.SUM, List.of(1, 3), 2)).withDebugOutputs(true).write(gap);
+        c.builder(c.settings(TapReduction.SUM, List.of(), 3)).withDebugOutputs(true).write(last);  // blocks 3, 4
+        try (OrtAnomalyEngine a = OrtAnomalyEngine.open(gap, THREADS); OrtAnomalyEngine b = OrtAnomalyEngine.open(last, THREADS)) {
+            Map<String, Tensor> x = a.run(c.image(0), 1, List.of(debugBlockOutput(1, "_ori"), debugBlockOutput(1, "_vv"),
+                    debugBlockOutput(2, ""), debugBlockOutput(3, "_ori"), debugBlockOutput(3, "_vv")));
+            Map<String, Tensor> y = b.run(c.image(0), 1, List.of(debugBlockOutput(3, "_ori"), debugBlockOutput(3, "_vv")));
+            c.check("gap: block 1 original path", c.npy("vision/blocks_img0/after_block_01.npy").floats(),
+                    x.get(debugBlockOutput(1, "_ori")).floats(), TOKENS);
+            c.check("gap: block 2 (standard)", c.npy("vision/blocks_img0/after_block_02_ori.npy").floats(),
+                    x.get(debugBlockOutput(2, "")).floats(), TOKENS);
+            c.check("gap: block 3 V-V restarts", y.get(debugBlockOutput(3, "_vv")).floats(), x.get(debugBlockOutput(3, "_vv")).floats(), 1e-6);
+            c.check("gap: block 3 original path", y.get(debugBlockOutput(3, "_ori")).floats(), x.get(debugBlockOutput(3, "_ori")).floats(), 1e-6);
+            assertTrue(GoldenVision.maxDiff(c.npy("vision/blocks_img0/after_block_01.npy").floats(), x.get(debugBlockOutput(1, "_vv")).floats()) > 1e-3,
+                    "block 1 V-V path differs from the plain block output");
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.anomalyedge.testing.Golden#cases")
     void weightsAreStoredAsAlignedExternalData(String name) throws IOException {
@@ -235,11 +257,32 @@ class ScoringGraphBuilderTest {
     }
 
     @Test
+    void aMissingWeightNamesTheKeyAndLeavesNoPartialFiles() {
+        GoldenVision c = GoldenVision.load("case3_p14_s98_1head");
+        Map<String, Tensor> partial = new java.util.LinkedHashMap<>(c.weights().asMap());
+        partial.remove("visual.ln_post.weight");
+        var sd = new dev.anomalyedge.weights.StateDict("broken.safetensors", partial);
+        Path model = dir.resolve("broken.onnx");
+        var e = assertThrows(dev.anomalyedge.weights.CheckpointException.class,
+                () -> new ScoringGraphBuilder(sd, c.arch(), c.settings(), c.textEmbeddings()).write(model));
+        assertEquals("broken.safetensors: missing key 'visual.ln_post.weight'", e.getMessage());
+        assertTrue(Files.notExists(model) && Files.notExists(dir.resolve("broken.onnx.data")), "partial files removed");
+    }
+
+    @Test
     void textEmbeddingsOfTheWrongSizeAreRefused() {
         GoldenVision c = GoldenVision.load("case2_p16_s96_top");
         var e = assertThrows(IllegalArgumentException.class,
                 () -> new ScoringGraphBuilder(c.weights(), c.arch(), c.settings(), new float[3]));
         assertTrue(e.getMessage().contains("[2, 48]") && e.getMessage().contains("got 3"), e.getMessage());
+    }
+
+    @Test
+    void aFeaturesListNamingABlockTwiceIsRefused() {
+        GoldenVision c = GoldenVision.load("case2_p16_s96_top");
+        AnomalyClipSettings s = new AnomalyClipSettings(96, List.of(6, 6), 6, List.of(), 12, 3, 4, 4, TapReduction.SUM);
+        var e = assertThrows(IllegalArgumentException.class, () -> c.builder(s));
+        assertEquals("features list [6, 6] names a block twice", e.getMessage());
     }
 
     @Test

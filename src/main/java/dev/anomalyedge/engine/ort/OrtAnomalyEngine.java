@@ -21,11 +21,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * ONNX Runtime (CPU) engine over a model written by {@link ScoringGraphBuilder} (external data beside the model).
  * It owns one {@link OrtSession} and its options; {@link #close()} releases them. The process-wide
  * {@link OrtEnvironment} singleton is shared and never closed here. Each call fetches only the outputs it needs.
+ * Calls may run concurrently; {@link #close()} waits for running calls to finish.
  */
 public final class OrtAnomalyEngine implements AnomalyEngine {
     private final Path modelFile;
@@ -34,7 +36,8 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
     private final OrtSession session;
     private final int imageSize;
     private final int taps, tokens, embedDim;
-    private volatile boolean closed;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(); // read: a run, write: close
+    private boolean closed;
 
     private OrtAnomalyEngine(Path modelFile, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session) {
         this.modelFile = modelFile;
@@ -125,7 +128,16 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
      * float32 tensors, in the order asked.
      */
     public Map<String, Tensor> run(float[] images, int batch, Collection<String> outputs) {
-        checkOpen();
+        lock.readLock().lock();
+        try {
+            if (closed) throw new EngineException(modelFile + ": engine is closed");
+            return runOpen(images, batch, outputs);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private Map<String, Tensor> runOpen(float[] images, int batch, Collection<String> outputs) {
         if (images == null) throw new EngineException("images must not be null");
         if (batch <= 0) throw new EngineException("batch must be >= 1, got " + batch);
         long expected = AnomalyEngine.inputLength(batch, imageSize);
@@ -158,20 +170,21 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
+    public void close() {
+        lock.writeLock().lock();
         try {
-            session.close();
+            if (closed) return;
+            closed = true;
+            try {
+                session.close();
+            } finally {
+                options.close();
+            }
         } catch (OrtException e) {
             throw new EngineException(modelFile + ": cannot close the ONNX Runtime session: " + e.getMessage(), e);
         } finally {
-            options.close();
+            lock.writeLock().unlock();
         }
-    }
-
-    private void checkOpen() {
-        if (closed) throw new EngineException(modelFile + ": engine is closed");
     }
 
     private long[] tensorShape(String name, boolean input) {
