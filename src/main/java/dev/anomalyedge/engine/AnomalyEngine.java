@@ -1,0 +1,78 @@
+package dev.anomalyedge.engine;
+
+/**
+ * Runs the AnomalyCLIP vision + scoring model on batches of preprocessed images. Implementations (ONNX Runtime,
+ * TensorRT) own their native resources and release them in {@link #close()}.
+ *
+ * <p>Images are passed as one float array [B, 3, S, S], row-major, already resized and normalised (spec 4.1).
+ */
+public interface AnomalyEngine extends AutoCloseable {
+
+    /** S, the square input side the model was built for. */
+    int imageSize();
+
+    /** A short name of the backend, e.g. "onnxruntime-cpu". */
+    String backend();
+
+    /** Image scores [B] and smoothed anomaly maps [B, S, S]. */
+    ScoreBatch score(float[] images, int batch);
+
+    /** Patch features [K, B, T, E] (ln_post·proj of the taps, not normalised) and image features [B, E] (not normalised). */
+    FeatureBatch features(float[] images, int batch);
+
+    @Override
+    void close();
+
+    /** Number of floats of a batch of {@code batch} images of side {@code size}: B·3·S·S. */
+    static long inputLength(int batch, int size) {
+        return (long) batch * 3 * size * size;
+    }
+
+    /**
+     * Scores of one batch.
+     *
+     * @param scores image anomaly scores [B]
+     * @param maps   smoothed anomaly maps [B, S, S], row-major
+     */
+    record ScoreBatch(int batch, int size, float[] scores, float[] maps) {
+        public ScoreBatch {
+            if (scores.length != batch || maps.length != (long) batch * size * size) {
+                throw new IllegalArgumentException("score batch of " + batch + " images of " + size + "² needs " + batch
+                        + " scores and " + (long) batch * size * size + " map values, got " + scores.length + " and " + maps.length);
+            }
+        }
+
+        /** Image {@code i}'s score. */
+        public float score(int i) {
+            return scores[checkIndex(i)];
+        }
+
+        /** A copy of image {@code i}'s map [S, S]. */
+        public float[] map(int i) {
+            int n = size * size;
+            float[] out = new float[n];
+            System.arraycopy(maps, checkIndex(i) * n, out, 0, n);
+            return out;
+        }
+
+        private int checkIndex(int i) {
+            if (i < 0 || i >= batch) throw new IndexOutOfBoundsException("image " + i + " of a batch of " + batch);
+            return i;
+        }
+    }
+
+    /**
+     * Features of one batch.
+     *
+     * @param patchFeatures [K, B, T, E], row-major (T includes the CLS token at index 0)
+     * @param imageFeatures [B, E]
+     */
+    record FeatureBatch(int batch, int taps, int tokens, int embedDim, float[] patchFeatures, float[] imageFeatures) {
+        public FeatureBatch {
+            if (patchFeatures.length != (long) taps * batch * tokens * embedDim || imageFeatures.length != (long) batch * embedDim) {
+                throw new IllegalArgumentException("feature batch [K=" + taps + ", B=" + batch + ", T=" + tokens + ", E=" + embedDim
+                        + "] does not match " + patchFeatures.length + " patch and " + imageFeatures.length + " image values");
+            }
+        }
+    }
+}
