@@ -68,6 +68,17 @@ public final class ImageDecoder {
     /** The image format, from the first bytes. */
     enum Format { PNG, JPEG, BMP }
 
+    /** Reads and decodes an image file. */
+    public PillowImage decode(java.nio.file.Path file) {
+        byte[] bytes;
+        try {
+            bytes = java.nio.file.Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ImageDecodeException(file + ": cannot read image file: " + describe(e), e);
+        }
+        return decode(bytes, file.toString());
+    }
+
     /** Decodes {@code bytes}; {@code source} (a file name, "upload", ...) is used in error messages. */
     public PillowImage decode(byte[] bytes, String source) {
         if (bytes == null || bytes.length == 0) throw new ImageDecodeException(source + ": empty image data");
@@ -208,6 +219,11 @@ public final class ImageDecoder {
             return PillowImage.wrapPalette(w, h, idx, PillowImage.fullPalette(rgb));
         }
         int bands = r.getNumBands();
+        if (bands == 1) {
+            // the JDK returns an 8-bit palette that is exactly the 256-entry grey ramp as a grey image (value = index),
+            // which is Pillow's "L" for it as well
+            return PillowImage.wrap(PixelMode.L, w, h, interleave8(r, new int[] {0}, source));
+        }
         if (bands == 3 || (bands == 4 && !image.getColorModel().hasAlpha())) {
             return PillowImage.wrap(PixelMode.RGB, w, h, interleave8(r, new int[] {0, 1, 2}, source));
         }

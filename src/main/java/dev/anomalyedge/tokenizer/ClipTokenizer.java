@@ -33,7 +33,7 @@ import java.util.zip.GZIPInputStream;
  * What is applied, in the reference order: HTML unescaping twice ({@link HtmlUnescape}), strip, collapsing
  * whitespace runs to one space, strip, lower-casing.
  *
- * <p>Instances are immutable apart from a thread-safe BPE cache and can be shared.
+ * <p>Instances are immutable apart from a thread-safe, bounded BPE cache and can be shared between threads.
  */
 public final class ClipTokenizer {
     /** Merges CLIP uses from its merges file: 49152 - 256 - 2. */
@@ -41,6 +41,8 @@ public final class ClipTokenizer {
     public static final String SOT = "<|startoftext|>";
     public static final String EOT = "<|endoftext|>";
     private static final String END_OF_WORD = "</w>";
+    /** The reference caches every word forever; a service tokenising arbitrary text should not, so the cache stops growing here. */
+    private static final int CACHE_LIMIT = 50_000;
 
     /** The reference's split regex (compiled case-insensitive with Unicode classes, like Python's {@code regex}). */
     private static final Pattern SPLIT = Pattern.compile(
@@ -182,9 +184,7 @@ public final class ClipTokenizer {
             word.add(i == cps.length - 1 ? s + END_OF_WORD : s);
         }
         if (word.size() == 1) { // no pairs
-            String result = word.get(0);
-            cache.put(token, result);
-            return result;
+            return remember(token, word.get(0));
         }
         while (word.size() > 1) {
             // the adjacent pair with the lowest merge rank
@@ -214,8 +214,11 @@ public final class ClipTokenizer {
             }
             word = merged;
         }
-        String result = String.join(" ", word);
-        cache.put(token, result);
+        return remember(token, String.join(" ", word));
+    }
+
+    private String remember(String token, String result) {
+        if (cache.size() < CACHE_LIMIT) cache.put(token, result);
         return result;
     }
 

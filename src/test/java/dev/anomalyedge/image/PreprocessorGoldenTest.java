@@ -7,7 +7,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
@@ -55,7 +54,7 @@ class PreprocessorGoldenTest {
         }
     }
 
-    private PillowImage decode(Path file) throws IOException {
-        return decoder.decode(Files.readAllBytes(file), file.toString());
+    private PillowImage decode(Path file) {
+        return decoder.decode(file);
     }
 }
