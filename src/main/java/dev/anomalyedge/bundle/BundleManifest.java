@@ -1,0 +1,94 @@
+package dev.anomalyedge.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.anomalyedge.model.AnomalyClipSettings;
+import dev.anomalyedge.model.ClipArchitecture;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bundle.json}: everything needed to run a bundle and to know where it came from.
+ * Field names are snake_case in the file.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BundleManifest(
+        String format,
+        int formatVersion,
+        String name,
+        String version,
+        String createdAt,
+        String toolVersion,
+        boolean demo,
+        String note,
+        Architecture architecture,
+        Settings settings,
+        Preprocessing preprocessing,
+        Map<String, Source> sources,
+        Files files,
+        Outputs outputs,
+        Map<String, Object> calibration,
+        Map<String, Object> training) {
+
+    public static final String FORMAT = "anomalyclip-bundle";
+    public static final int FORMAT_VERSION = 1;
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Architecture(String family, int visionWidth, int visionLayers, int visionHeads, int patchSize,
+                               int storedGrid, int embedDim, int contextLength, int vocabSize, int textWidth,
+                               int textLayers, int textHeads) {
+        public static Architecture of(ClipArchitecture a) {
+            return new Architecture("CLIP ViT", a.visionWidth(), a.visionLayers(), a.visionHeads(), a.patchSize(),
+                    a.storedGrid(), a.embedDim(), a.contextLength(), a.vocabSize(), a.textWidth(), a.textLayers(),
+                    a.textHeads());
+        }
+
+        public ClipArchitecture toClip() {
+            return new ClipArchitecture(visionWidth, visionLayers, visionHeads, patchSize, storedGrid, embedDim,
+                    contextLength, vocabSize, textWidth, textLayers, textHeads);
+        }
+    }
+
+    /** AnomalyCLIP's settings under their official names. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Settings(int imageSize, List<Integer> featuresList, int dpam, List<Integer> dpamBlocks, int nCtx,
+                           int depth, @JsonProperty("t_n_ctx") int tNCtx, double sigma, String tapReduction,
+                           double temperature) {
+        public static Settings of(AnomalyClipSettings s, int visionLayers) {
+            return new Settings(s.imageSize(), s.featuresList(), s.dpamLayer(), s.dpamBlocksFor(visionLayers), s.nCtx(),
+                    s.depth(), s.tNCtx(), s.sigma(), s.tapReduction().name().toLowerCase(), AnomalyClipSettings.TEMPERATURE);
+        }
+
+        public AnomalyClipSettings toSettings() {
+            return new AnomalyClipSettings(imageSize, featuresList, dpam, dpamBlocks, nCtx, depth, tNCtx, sigma,
+                    AnomalyClipSettings.TapReduction.valueOf(tapReduction.toUpperCase()));
+        }
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Preprocessing(int size, String resize, boolean keepAspectRatio, String colorMode, List<Double> mean,
+                                List<Double> std, String layout) {
+        public static Preprocessing openAi(int size) {
+            return new Preprocessing(size, "pillow-bicubic", false, "RGB",
+                    List.of(0.48145466, 0.4578275, 0.40821073), List.of(0.26862954, 0.26130258, 0.27577711), "NCHW");
+        }
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Source(String file, String sha256, String format) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Files(String graph, String graphData, String textEmbeddings, String promptLearner) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Outputs(String imageScore, String anomalyMap, String patchFeatures, String imageFeatures) {
+        public static Outputs standard() {
+            return new Outputs("image_score [batch]", "anomaly_map [batch, S, S]",
+                    "patch_features [taps, batch, tokens, embed]", "image_features [batch, embed]");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.anomalyedge.cli;
+
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Prints inference speed and memory for a bundle on this machine's CPU: seconds per image at each batch size and the
+ * process's peak resident set size. A measurement, not a test.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Time CPU inference of a bundle (seconds per image per batch size) and report peak RSS.")
+public class BenchmarkCommand implements Runnable {
+    @Option(names = "--bundle", required = true, description = "bundle directory")
+    Path bundleDir;
+
+    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,4", description = "batch sizes (default: ${DEFAULT-VALUE})")
+    List<Integer> batchSizes;
+
+    @Option(names = "--runs", defaultValue = "2", description = "timed runs per batch size after one warm-up (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Override
+    public void run() {
+        ModelBundle bundle = ModelBundle.load(bundleDir);
+        int s = bundle.imageSize();
+        System.out.printf("bundle %s %s, image %d px, %d cores%n", bundle.name(), bundle.version(), s,
+                Runtime.getRuntime().availableProcessors());
+        long t0 = System.nanoTime();
+        try (AnomalyEngine engine = threads == null ? OrtAnomalyEngine.open(bundle.graphFile()) : OrtAnomalyEngine.open(bundle.graphFile(), threads)) {
+            System.out.printf("session load: %.2f s, peak RSS so far %s%n", (System.nanoTime() - t0) / 1e9, peakRss());
+            SplittableRandom r = new SplittableRandom(7);
+            System.out.println("batch | wall s/batch | wall s/image | cpu s/image");
+            for (int b : batchSizes) {
+                float[] images = new float[b * 3 * s * s];
+                for (int i = 0; i < images.length; i++) images[i] = (float) (r.nextDouble() * 4 - 2);
+                engine.score(images, b); // warm-up
+                double wall = 0;
+                double cpu = 0;
+                for (int k = 0; k < runs; k++) {
+                    long c0 = processCpuNanos();
+                    long w0 = System.nanoTime();
+                    engine.score(images, b);
+                    wall += (System.nanoTime() - w0) / 1e9;
+                    cpu += (processCpuNanos() - c0) / 1e9;
+                }
+                System.out.printf("%5d | %12.3f | %12.3f | %11.3f%n", b, wall / runs, wall / runs / b, cpu / runs / b);
+            }
+        }
+        System.out.println("peak RSS: " + peakRss());
+    }
+
+    private static long processCpuNanos() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime();
+        return 0;
+    }
+
+    /** VmHWM from /proc/self/status (Linux), e.g. "1843 MiB". */
+    static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return (kb / 1024) + " MiB";
+                }
+            }
+        } catch (Exception e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+        return "unknown";
+    }
+}
