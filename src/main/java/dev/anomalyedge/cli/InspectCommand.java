@@ -71,7 +71,7 @@ public class InspectCommand implements Callable<Integer> {
                 failed++;
                 entry.putNull("score");
                 entry.put("error", r.error());
-                Console.info(r.file() + ": " + r.error());
+                Console.info(r.error().contains(r.file().getFileName().toString()) ? r.error() : r.file() + ": " + r.error());
                 continue;
             }
             String st = stem(r.file());
