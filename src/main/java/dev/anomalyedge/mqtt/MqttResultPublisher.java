@@ -445,7 +445,8 @@ public final class MqttResultPublisher implements AutoCloseable {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(store);
                 ssl = ssl.trustManagerFactory(tmf);
-            } catch (java.io.IOException | GeneralSecurityException e) {
+            } catch (java.io.IOException | GeneralSecurityException | IllegalArgumentException e) {
+                // IllegalArgumentException: KeyStore.getInstance(File, …) for a missing or non-regular file
                 throw new IllegalArgumentException("cannot load mqtt.trust-store-path " + file + ": " + e.getMessage(), e);
             }
         }
