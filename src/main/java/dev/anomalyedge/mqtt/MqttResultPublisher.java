@@ -238,52 +238,58 @@ public final class MqttResultPublisher implements AutoCloseable {
 
     private void drain() {
         while (!closing) {
-            Long liveFrom = firstLiveSeq;
-            if (liveFrom == null) {
-                awaitWakeup(1000);
-                continue;
-            }
-            if (statusDue.getAndSet(false)) {
-                if (send(onlineStatus(), "online status") != Outcome.ACKED) {
-                    statusDue.set(true);
-                    awaitWakeup(settings.reconnectMinDelay().toMillis());
-                }
-                continue;
-            }
-            Optional<QueuedMessage> head;
             try {
-                head = queue.peek();
+                drainOnce();
             } catch (RuntimeException e) {
                 if (closing) {
-                    return;
+                    return;   // e.g. the queue was closed under us; unsent results stay on disk
                 }
-                lastError.set("reading the store-and-forward queue: " + e.getMessage());
-                LOG.errorf("MQTT drainer cannot read the queue: %s", e.getMessage());
+                // keep the one sender alive whatever happens; the message stays queued
+                lastError.set("MQTT drainer: " + e);
+                LOG.errorf(e, "MQTT drainer failed; retrying");
                 awaitWakeup(1000);
-                continue;
-            }
-            if (head.isEmpty()) {
-                awaitWakeup(1000);
-                continue;
-            }
-            QueuedMessage m = head.get();
-            Outcome outcome = send(resultPublish(m, m.sequence() < liveFrom), "result " + m.sequence());
-            if (outcome == Outcome.ACKED || outcome == Outcome.REJECTED) {
-                (outcome == Outcome.ACKED ? published : rejected).incrementAndGet();
-                try {
-                    queue.acknowledge(m.sequence());
-                } catch (RuntimeException e) {
-                    if (closing) {
-                        return;   // the queue was closed under us; the result is sent again next time
-                    }
-                    lastError.set("acknowledging result " + m.sequence() + " in the queue: " + e.getMessage());
-                    LOG.errorf("MQTT drainer cannot acknowledge result %d: %s", m.sequence(), e.getMessage());
-                    awaitWakeup(1000);
-                }
-            } else if (!closing) {
-                awaitWakeup(settings.reconnectMinDelay().toMillis());   // wait for the reconnect, or retry shortly
             }
         }
+    }
+
+    /** One step: the online status if due, else the oldest queued result, else a short wait. */
+    private void drainOnce() {
+        Long liveFrom = firstLiveSeq;
+        if (liveFrom == null) {
+            awaitWakeup(1000);   // woken by the connected listener
+            return;
+        }
+        if (statusDue.getAndSet(false)) {
+            if (send(onlineStatus(), "online status") != Outcome.ACKED) {
+                statusDue.set(true);
+                awaitWakeup(settings.reconnectMinDelay().toMillis());
+            }
+            return;
+        }
+        Optional<QueuedMessage> head = queue.peek();
+        if (head.isEmpty()) {
+            awaitWakeup(1000);   // woken by publishResult
+            return;
+        }
+        QueuedMessage m = head.get();
+        Mqtt5Publish publish;
+        try {
+            publish = resultPublish(m, m.sequence() < liveFrom);
+        } catch (RuntimeException e) {
+            // e.g. a topic the client refuses: retrying cannot help
+            LOG.errorf("result %d cannot be sent (%s); removing it from the queue", m.sequence(), e.toString());
+            lastError.set("result " + m.sequence() + " cannot be sent: " + e);
+            rejected.incrementAndGet();
+            queue.acknowledge(m.sequence());
+            return;
+        }
+        Outcome outcome = send(publish, "result " + m.sequence());
+        if (outcome == Outcome.FAILED) {
+            awaitWakeup(settings.reconnectMinDelay().toMillis());   // wait for the reconnect, or retry shortly
+            return;
+        }
+        (outcome == Outcome.ACKED ? published : rejected).incrementAndGet();   // counted first: backlog 0 implies counted
+        queue.acknowledge(m.sequence());
     }
 
     private enum Outcome { ACKED, REJECTED, FAILED }

@@ -251,6 +251,53 @@ class MqttResultPublisherTest {
     }
 
     @Test
+    void resultsInFlightWhenTheConnectionDropsAreSentAgainInOrder() throws Exception {
+        int n = 40;
+        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+            MqttSettings s = settings("flight", proxy.port());
+            Topics topics = Topics.of(s);
+            try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+                 MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+                publisher.start();
+                Poll.until("publisher connected", WAIT, publisher::connected);
+                long started = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    publisher.publishResult(result(i), null);
+                    if (i == n / 2) {
+                        proxy.cutAll();   // mid-stream, with a result most likely in flight; reconnects at once
+                    }
+                }
+                Poll.until(WAIT, () -> firstArrivals(sub, topics).size() == n,
+                        () -> "all " + n + " results, got " + firstArrivals(sub, topics));
+                List<Integer> order = firstArrivals(sub, topics);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(i, order.get(i), "in order, whatever was sent twice: " + order);
+                }
+                Poll.until("queue empty", WAIT, () -> publisher.stats().backlog() == 0);
+                System.out.printf("in-flight test: %d results across a connection loss in %d ms, %d received%n", n,
+                        (System.nanoTime() - started) / 1_000_000, sub.on(topics.result()).size());
+            }
+        }
+    }
+
+    /** The result numbers in the order they first arrived (QoS 1 is at-least-once: a resend may repeat one). */
+    private static List<Integer> firstArrivals(TestSubscriber sub, Topics topics) {
+        List<Integer> seen = new ArrayList<>();
+        for (Mqtt5Publish p : sub.on(topics.result())) {
+            int n;
+            try {
+                n = json(p).get("n").asInt();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            if (!seen.contains(n)) {
+                seen.add(n);
+            }
+        }
+        return seen;
+    }
+
+    @Test
     void backlogSurvivesAPublisherRestartWhileTheBrokerIsDown() throws Exception {
         int n = 20;
         try (TcpProxy proxy = new TcpProxy(broker.port())) {
@@ -313,6 +360,50 @@ class MqttResultPublisherTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void connectsOverTlsWithUserNameAndPassword() throws Exception {
+        MqttSettings s = MqttSettings.builder("127.0.0.1", broker.tlsPort(), queueDir)
+                .clientId(EmbeddedBroker.AUTH_CLIENT_PREFIX + "-tls")
+                .isa95("plant", "paint", "line7", "tls")
+                .tls(true).trustStore(broker.trustStore(), EmbeddedBroker.STORE_PASSWORD)
+                .credentials(EmbeddedBroker.USER, EmbeddedBroker.PASSWORD)
+                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300))
+                .build();
+        Topics topics = Topics.of(s);
+        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+            publisher.start();
+            Poll.until(WAIT, publisher::connected, () -> "connected over TLS, last error " + publisher.stats().lastError());
+            publisher.publishResult(result(1), null);
+            assertEquals(result(1), utf8(sub.await(topics.result(), 1, WAIT).get(0)));
+        }
+    }
+
+    @Test
+    void untrustedCertificateOrWrongPasswordKeepResultsQueued(@TempDir Path otherQueue) throws Exception {
+        // TLS without our trust store: the JVM's CAs do not know the broker's self-signed certificate
+        MqttSettings untrusted = MqttSettings.builder("127.0.0.1", broker.tlsPort(), queueDir)
+                .clientId("edge-untrusted").tls(true)
+                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300)).build();
+        MqttSettings wrongPassword = MqttSettings.builder("127.0.0.1", broker.port(), otherQueue)
+                .clientId(EmbeddedBroker.AUTH_CLIENT_PREFIX + "-bad").credentials(EmbeddedBroker.USER, "wrong")
+                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300)).build();
+        try (MqttResultPublisher a = new MqttResultPublisher(untrusted, () -> ModelIdentity.UNKNOWN);
+             MqttResultPublisher b = new MqttResultPublisher(wrongPassword, () -> ModelIdentity.UNKNOWN)) {
+            a.start();
+            b.start();
+            assertTrue(a.publishResult(result(1), null));
+            assertTrue(b.publishResult(result(1), null));
+            Poll.until("TLS failure reported", WAIT, () -> a.stats().lastError() != null);
+            Poll.until(WAIT, () -> String.valueOf(b.stats().lastError()).contains("BAD_USER_NAME_OR_PASSWORD"),
+                    () -> "login failure reported, got " + b.stats().lastError());
+            assertFalse(a.connected());
+            assertFalse(b.connected());
+            assertEquals(1, a.stats().backlog());
+            assertEquals(1, b.stats().backlog());
         }
     }
 
