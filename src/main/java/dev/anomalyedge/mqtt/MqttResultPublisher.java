@@ -1,6 +1,7 @@
 package dev.anomalyedge.mqtt;
 
 import java.io.File;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -200,7 +201,7 @@ public final class MqttResultPublisher implements AutoCloseable {
     }
 
     /**
-     * Stops sending, publishes a retained offline status if connected, disconnects (ending the reconnect loop) and
+     * Stops sending, publishes a retained offline status if connected, disconnects (and stops reconnecting) and
      * closes the queue. Unsent results stay on disk for the next publisher on the same folder.
      */
     @Override
@@ -225,7 +226,8 @@ public final class MqttResultPublisher implements AutoCloseable {
                 }
             }
             try {
-                // also ends an automatic-reconnect loop that is waiting for the broker
+                // a normal DISCONNECT (no Will); while the client waits to reconnect this fails with "not
+                // connected" and the gate set up in onDisconnected ends the reconnect loop instead
                 client.disconnect().get(CLOSE_TIMEOUT_S, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.debugf("MQTT disconnect on close: %s", e.toString());
@@ -451,7 +453,7 @@ public final class MqttResultPublisher implements AutoCloseable {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(store);
                 ssl = ssl.trustManagerFactory(tmf);
-            } catch (java.io.IOException | GeneralSecurityException | IllegalArgumentException e) {
+            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
                 // IllegalArgumentException: KeyStore.getInstance(File, …) for a missing or non-regular file
                 throw new IllegalArgumentException("cannot load mqtt.trust-store-path " + file + ": " + e.getMessage(), e);
             }

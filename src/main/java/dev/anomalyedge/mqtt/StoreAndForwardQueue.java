@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
@@ -111,7 +112,7 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.maxMessages = maxMessages;
-        this.policy = java.util.Objects.requireNonNull(policy, "policy");
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.segmentBytes = segmentBytes;
         try {
             Files.createDirectories(dir);
