@@ -7,14 +7,15 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "appliance", mixinStandardHelpOptions = true, version = "anomaly-appliance 0.1.0",
         description = "AnomalyCLIP zero-shot visual anomaly detection appliance.",
-        subcommands = {ExportCommand.class, InspectCommand.class, DemoCommand.class, RandomClipCommand.class,
+        subcommands = {ServeCommand.class, ExportCommand.class, InspectCommand.class, DemoCommand.class, RandomClipCommand.class,
                 BenchmarkCommand.class})
 public class ApplianceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No command: serve. */
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        new ServeCommand().run();
     }
 }

@@ -1,0 +1,178 @@
+package dev.anomalyedge.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every {@code appliance.*} setting. Each can also be given as an environment variable
+ * ({@code appliance.mqtt.host} → {@code APPLIANCE_MQTT_HOST}).
+ */
+@ConfigMapping(prefix = "appliance")
+public interface ApplianceConfig {
+
+    Models models();
+
+    /** API key required by mutating endpoints (header {@code X-API-Key} or {@code Authorization: Bearer}); unset = they are refused. */
+    @WithName("api-key")
+    Optional<String> apiKey();
+
+    Engine engine();
+
+    Batching batching();
+
+    Limits limits();
+
+    Results results();
+
+    Mqtt mqtt();
+
+    interface Models {
+        /** Model repository: {@code <dir>/<name>/<version>/bundle.json}; the demo bundle is generated here when it is empty. */
+        @WithDefault("models")
+        Path dir();
+
+        /** Generate the built-in demo bundle when the repository holds no bundle. */
+        @WithName("demo-if-empty")
+        @WithDefault("true")
+        boolean demoIfEmpty();
+    }
+
+    interface Engine {
+        /** ONNX Runtime intra-op threads; 0 = one per core. */
+        @WithDefault("0")
+        int threads();
+    }
+
+    interface Batching {
+        @WithName("max-batch-size")
+        @WithDefault("4")
+        int maxBatchSize();
+
+        /** How long the worker waits for more requests to fill a batch. */
+        @WithName("max-wait")
+        @WithDefault("5ms")
+        Duration maxWait();
+
+        /** Requests waiting for the engine; beyond this the API answers 503 with Retry-After. */
+        @WithName("queue-capacity")
+        @WithDefault("32")
+        int queueCapacity();
+
+        /** Per-request deadline from arrival to result; past it the API answers 504. */
+        @WithDefault("10s")
+        Duration deadline();
+    }
+
+    interface Limits {
+        @WithName("max-upload-bytes")
+        @WithDefault("33554432")
+        long maxUploadBytes();
+
+        /** Width × height limit, checked from the image header before any pixel is decoded. */
+        @WithName("max-pixels")
+        @WithDefault("40000000")
+        long maxPixels();
+
+        @WithName("max-batch-images")
+        @WithDefault("16")
+        int maxBatchImages();
+    }
+
+    interface Results {
+        /** Recent results (with their maps) kept for GET …/{id}, heatmap.png and anomaly-map.npy. */
+        @WithDefault("200")
+        int capacity();
+    }
+
+    interface Mqtt {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("localhost")
+        String host();
+
+        @WithDefault("1883")
+        int port();
+
+        @WithName("client-id")
+        @WithDefault("anomaly-appliance")
+        String clientId();
+
+        Optional<String> username();
+
+        Optional<String> password();
+
+        @WithDefault("false")
+        boolean tls();
+
+        @WithName("trust-store")
+        Optional<Path> trustStore();
+
+        @WithName("trust-store-password")
+        Optional<String> trustStorePassword();
+
+        @WithName("topic-prefix")
+        @WithDefault("anomaly")
+        String topicPrefix();
+
+        @WithDefault("site1")
+        String site();
+
+        @WithDefault("area1")
+        String area();
+
+        @WithDefault("line1")
+        String line();
+
+        @WithDefault("cell1")
+        String cell();
+
+        @WithName("result-qos")
+        @WithDefault("1")
+        int resultQos();
+
+        Heatmap heatmap();
+
+        Queue queue();
+
+        @WithName("reconnect-min-delay")
+        @WithDefault("1s")
+        Duration reconnectMinDelay();
+
+        @WithName("reconnect-max-delay")
+        @WithDefault("2m")
+        Duration reconnectMaxDelay();
+
+        interface Heatmap {
+            @WithDefault("false")
+            boolean enabled();
+
+            @WithDefault("0")
+            int qos();
+        }
+
+        interface Queue {
+            /** Store-and-forward directory (survives restarts; put it on a volume). */
+            @WithDefault("mqtt-queue")
+            Path dir();
+
+            @WithName("max-bytes")
+            @WithDefault("268435456")
+            long maxBytes();
+
+            @WithName("max-messages")
+            @WithDefault("1000000")
+            long maxMessages();
+
+            /** DROP_OLDEST or REJECT_NEW when the queue is full; drops are counted. */
+            @WithName("drop-policy")
+            @WithDefault("DROP_OLDEST")
+            String dropPolicy();
+        }
+    }
+}
