@@ -23,6 +23,10 @@ public record Dataset(Path root, Format format, List<Sample> samples, List<Strin
 
     /** Samples per class, classes in order of first appearance. */
     public Map<String, List<Sample>> byClass() {
+        return byClass(samples);
+    }
+
+    static Map<String, List<Sample>> byClass(List<Sample> samples) {
         Map<String, List<Sample>> m = new LinkedHashMap<>();
         for (Sample s : samples) {
             m.computeIfAbsent(s.className(), k -> new ArrayList<>()).add(s);

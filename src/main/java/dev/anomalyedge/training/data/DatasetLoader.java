@@ -54,7 +54,9 @@ public final class DatasetLoader {
         checkFiles(samples, actual, options, problems);
         checkLabels(dir, samples, options, problems);
         problems.throwIfAny(context);
-        problems.warnings.forEach(LOG::warning);
+        for (String warning : problems.warnings) {
+            LOG.warning(warning);
+        }
         return new Dataset(dir, actual, samples, problems.warnings);
     }
 
@@ -137,8 +139,7 @@ public final class DatasetLoader {
                     + " good images): training needs anomalous images with masks; add some, or enable "
                     + "pseudo-anomalies to teach from good parts only");
         }
-        Dataset view = new Dataset(root, Format.AUTO, samples, List.of());
-        view.byClass().forEach((cls, list) -> {
+        Dataset.byClass(samples).forEach((cls, list) -> {
             long a = list.stream().filter(Sample::anomalous).count();
             if (a == 0 && anomalous > 0) {
                 problems.warn("class " + cls + " has no anomalous images (" + list.size() + " good)");
