@@ -2,6 +2,7 @@ package dev.anomalyedge.training.torch;
 
 import dev.anomalyedge.text.TextEncoder;
 import dev.anomalyedge.text.TorchTensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -44,7 +45,7 @@ import java.util.Arrays;
  * (correct, wrong) = (n, a) for label 0 and (a, n) for label 1.
  *
  * <p>The operations follow the reference's order (similarity as elementwise product and sum, loss terms accumulated
- * tap by tap as focal, dice_abn, dice_norm) so that float32 results agree with it to ~1e-7 relative.
+ * tap by tap as focal, dice_abn, dice_norm) so that float32 results agree with it to about 1e-6 relative (golden cases).
  */
 public final class Losses {
     /** Fixed softmax temperature of the similarities (the CLIP logit_scale is unused). */
@@ -78,7 +79,8 @@ public final class Losses {
 
     /**
      * Evaluates the objective. Every libtorch object created here, the returned {@code total} included, belongs to the
-     * caller's innermost {@link org.bytedeco.javacpp.PointerScope}.
+     * caller's innermost {@link PointerScope}; calling without one open is refused. The image size S and the grid G
+     * are read from the shapes (masks [B, S, S], T = G·G + 1).
      *
      * @param text          [2, E] normalised text features (autograd)
      * @param imageFeatures [B, E] raw image features (constants)
@@ -87,9 +89,12 @@ public final class Losses {
      * @param masks         [B, S, S] float 0/1
      */
     public Evaluation compute(Tensor text, Tensor imageFeatures, Tensor patchFeatures, Tensor labels, Tensor masks) {
+        if (PointerScope.getInnerScope() == null) {
+            throw new IllegalStateException("Losses.compute must run inside a PointerScope, which owns its tensors");
+        }
+        checkShapes(text, imageFeatures, patchFeatures, labels, masks);
         long e = text.size(1);
         long b = imageFeatures.size(0);
-        checkShapes(text, imageFeatures, patchFeatures, labels, masks);
         int taps = (int) patchFeatures.size(0);
         long tokens = patchFeatures.size(2);
         long g = TrainingBatch.gridSide(tokens);

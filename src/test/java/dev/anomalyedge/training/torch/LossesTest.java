@@ -111,5 +111,8 @@ class LossesTest {
             assertTrue(e.getMessage().contains("[3, 8, 6]"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> new Losses(null));
+        IllegalStateException outside = assertThrows(IllegalStateException.class,
+                () -> losses.compute(null, null, null, null, null));
+        assertTrue(outside.getMessage().contains("PointerScope"), outside.getMessage());
     }
 }
