@@ -1,0 +1,12 @@
+package dev.anomalyedge.training.torch;
+
+/**
+ * The outcome of one training step.
+ *
+ * @param step         optimiser steps taken so far (1 after the first step)
+ * @param losses       every loss term, evaluated before the update
+ * @param learningRate the learning rate used by this step
+ * @param gradNorm     global L2 norm of the gradients before any clipping
+ * @param clipped      whether the gradients were scaled down to the maximum norm
+ */
+public record StepResult(int step, LossTerms losses, double learningRate, double gradNorm, boolean clipped) {}
