@@ -135,7 +135,7 @@ public final class ImageDecoder {
         }
         long pixels = (long) width * height;
         if (pixels > maxPixels) {
-            throw new ImageDecodeException(source + ": " + format + " image of " + width + "x" + height + " = " + pixels
+            throw new ImageTooLargeException(source + ": " + format + " image of " + width + "x" + height + " = " + pixels
                     + " pixels exceeds the limit of " + maxPixels + " pixels (refused before decoding)");
         }
     }

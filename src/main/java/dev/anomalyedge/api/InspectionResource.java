@@ -1,0 +1,185 @@
+package dev.anomalyedge.api;
+
+import dev.anomalyedge.image.Heatmap;
+import dev.anomalyedge.inspection.InspectionException;
+import dev.anomalyedge.inspection.InspectionResult;
+import dev.anomalyedge.inspection.InspectionService;
+import dev.anomalyedge.service.ApplianceRuntime;
+import dev.anomalyedge.tensor.Npy;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Inspections: image in, score + verdict + map statistics out; recent results with heatmap and raw map. */
+@Path("/api/v1/inspections")
+@Tag(name = "inspections")
+public class InspectionResource {
+    static final String NPY = "application/x-npy";
+
+    @Inject
+    ApplianceRuntime runtime;
+
+    @POST
+    @Consumes({"image/png", "image/jpeg", "image/bmp", "image/x-ms-bmp", MediaType.APPLICATION_OCTET_STREAM})
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Inspect one image sent as the request body",
+            description = "Optional X-Part-Id header is echoed in the result and the MQTT message.")
+    public InspectionResult inspectBody(InputStream body, @HeaderParam("X-Part-Id") String partId,
+                                        @HeaderParam("Content-Type") String contentType) throws IOException {
+        byte[] bytes = readLimited(body);
+        return service().inspect(bytes, partId != null ? "request body (" + contentType + ")" : "request body", partId);
+    }
+
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Inspect one image sent as multipart form data (part 'file', optional field 'part_id')")
+    public InspectionResult inspectForm(@RestForm("file") FileUpload file, @RestForm("part_id") String formPartId,
+                                        @HeaderParam("X-Part-Id") String headerPartId) throws IOException {
+        if (file == null) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "multipart request has no 'file' part");
+        return service().inspect(readUpload(file), file.fileName(), formPartId != null ? formPartId : headerPartId);
+    }
+
+    @POST
+    @Path("{batch: :batch}")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Inspect several images (parts named 'file' or 'files') in one request",
+            description = "Every image is answered: 'results' in request order, each either a result or an error.")
+    public Map<String, Object> inspectBatch(@RestForm("file") List<FileUpload> files, @RestForm("files") List<FileUpload> more,
+                                            @RestForm("part_id") String partId, @HeaderParam("X-Part-Id") String headerPartId)
+            throws IOException {
+        List<FileUpload> all = new ArrayList<>();
+        if (files != null) all.addAll(files);
+        if (more != null) all.addAll(more);
+        if (all.isEmpty()) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "no 'file' parts in the batch");
+        int max = runtime.config().limits().maxBatchImages();
+        if (all.size() > max) {
+            throw new InspectionException(InspectionException.Kind.TOO_LARGE, all.size() + " images in one batch; the limit is " + max
+                    + " (appliance.limits.max-batch-images)");
+        }
+        String part = partId != null ? partId : headerPartId;
+        List<Object> submitted = new ArrayList<>();
+        for (FileUpload f : all) {
+            try {
+                submitted.add(service().submit(readUpload(f), f.fileName(), part));
+            } catch (InspectionException e) {
+                submitted.add(e);
+            }
+        }
+        List<Object> results = new ArrayList<>();
+        int failed = 0;
+        for (int i = 0; i < submitted.size(); i++) {
+            Object s = submitted.get(i);
+            try {
+                if (s instanceof InspectionException e) throw e;
+                results.add(service().await((InspectionService.Pending) s));
+            } catch (InspectionException e) {
+                failed++;
+                if (runtime.metrics() != null) runtime.metrics().rejected(e.kind().name().toLowerCase());
+                Map<String, Object> err = new LinkedHashMap<>();
+                err.put("source", all.get(i).fileName());
+                err.put("error", e.kind().name().toLowerCase());
+                err.put("detail", e.getMessage());
+                results.add(err);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("count", results.size());
+        out.put("failed", failed);
+        out.put("results", results);
+        return out;
+    }
+
+    @GET
+    @Path("{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "A recent result (the last appliance.results.capacity are kept)")
+    public InspectionResult get(@PathParam("id") String id) {
+        return find(id);
+    }
+
+    @GET
+    @Path("{id}/heatmap.png")
+    @Produces("image/png")
+    @Operation(summary = "The anomaly map as a jet overlay on the S×S input (fixed colour scale)")
+    public Response heatmap(@PathParam("id") String id) {
+        InspectionResult r = find(id);
+        return Response.ok(Heatmap.overlayPng(r.resized(), r.anomalyMap(), runtime.heatmapRange(), Heatmap.DEFAULT_OPACITY)).build();
+    }
+
+    @GET
+    @Path("{id}/anomaly-map.npy")
+    @Produces(NPY)
+    @Operation(summary = "The smoothed anomaly map, little-endian float32 [S,S] .npy")
+    public Response anomalyMap(@PathParam("id") String id) throws IOException {
+        InspectionResult r = find(id);
+        java.nio.file.Path tmp = Files.createTempFile("map", ".npy");
+        try {
+            int s = r.map().size();
+            Npy.writeFloat32(tmp, new long[] {s, s}, r.anomalyMap());
+            return Response.ok(Files.readAllBytes(tmp))
+                    .header("Content-Disposition", "attachment; filename=\"" + id + ".map.npy\"").build();
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private InspectionResult find(String id) {
+        return service().store().get(id).orElseThrow(() -> new NotFoundException("no recent inspection with id '" + id
+                + "' (only the last " + runtime.config().results().capacity() + " are kept)"));
+    }
+
+    private InspectionService service() {
+        InspectionService s = runtime.inspections();
+        if (s == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
+        return s;
+    }
+
+    private byte[] readLimited(InputStream in) throws IOException {
+        long limit = runtime.config().limits().maxUploadBytes();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while (in != null && (n = in.read(buf)) > 0) {
+            total += n;
+            if (total > limit) {
+                throw new InspectionException(InspectionException.Kind.TOO_LARGE, "upload exceeds " + limit
+                        + " bytes (appliance.limits.max-upload-bytes)");
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private byte[] readUpload(FileUpload f) throws IOException {
+        long limit = runtime.config().limits().maxUploadBytes();
+        if (f.size() > limit) {
+            throw new InspectionException(InspectionException.Kind.TOO_LARGE, f.fileName() + ": upload of " + f.size()
+                    + " bytes exceeds " + limit + " bytes (appliance.limits.max-upload-bytes)");
+        }
+        return Files.readAllBytes(f.uploadedFile());
+    }
+}

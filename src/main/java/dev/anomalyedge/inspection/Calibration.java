@@ -1,0 +1,36 @@
+package dev.anomalyedge.inspection;
+
+import java.util.Map;
+
+/**
+ * OK/NG thresholds from a bundle's manifest ({@code calibration.image_threshold}, {@code calibration.pixel_threshold}).
+ * Without an image threshold every verdict is {@link Verdict#UNCALIBRATED}.
+ */
+public record Calibration(Double imageThreshold, Double pixelThreshold) {
+
+    public static final Calibration NONE = new Calibration(null, null);
+
+    public static Calibration fromManifest(Map<String, Object> calibration) {
+        if (calibration == null) return NONE;
+        return new Calibration(number(calibration.get("image_threshold")), number(calibration.get("pixel_threshold")));
+    }
+
+    private static Double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : null;
+    }
+
+    public Verdict verdict(double score) {
+        if (imageThreshold == null) return Verdict.UNCALIBRATED;
+        return score >= imageThreshold ? Verdict.NG : Verdict.OK;
+    }
+
+    /** Score rescaled so the threshold sits at 0.5 (piecewise linear on [0, t] and [t, 1]); null when uncalibrated. */
+    public Double normalisedScore(double score) {
+        if (imageThreshold == null) return null;
+        double t = Math.min(Math.max(imageThreshold, 1e-9), 1 - 1e-9);
+        double s = Math.min(Math.max(score, 0), 1);
+        return s < t ? 0.5 * s / t : 0.5 + 0.5 * (s - t) / (1 - t);
+    }
+
+    public enum Verdict { OK, NG, UNCALIBRATED }
+}

@@ -1,0 +1,171 @@
+package dev.anomalyedge.inspection;
+
+import dev.anomalyedge.image.ImageDecodeException;
+import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.image.ImageTooLargeException;
+import dev.anomalyedge.image.PillowImage;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The inspection pipeline: decode and pre-process on the caller's thread, score in the batching worker, then verdict,
+ * map statistics, store and hand to the sinks. A request that fails (bad image, full queue, deadline) is never stored
+ * or published.
+ */
+public final class InspectionService {
+
+    /** Where finished results go besides the response (MQTT, metrics). */
+    public interface Sink {
+        void accept(InspectionResult result);
+    }
+
+    private final ModelManager models;
+    private final BatchingWorker worker;
+    private final ResultStore store;
+    private final ImageDecoder decoder;
+    private final Duration deadline;
+    private final Sink sink;
+
+    public InspectionService(ModelManager models, BatchingWorker worker, ResultStore store, ImageDecoder decoder,
+                             Duration deadline, Sink sink) {
+        this.models = models;
+        this.worker = worker;
+        this.store = store;
+        this.decoder = decoder;
+        this.deadline = deadline;
+        this.sink = sink;
+    }
+
+    public ResultStore store() { return store; }
+
+    /** Scores one image; throws {@link InspectionException} with the failure kind. */
+    public InspectionResult inspect(byte[] bytes, String source, String partId) {
+        return await(submit(bytes, source, partId));
+    }
+
+    /** An image decoded and queued for scoring; {@link #await} finishes it on the caller's thread. */
+    public static final class Pending {
+        private final LoadedModel model;
+        private final BatchingWorker.Job job;
+        private final PillowImage resized;
+        private final String source;
+        private final String partId;
+        private final long start;
+        private final long decoded;
+
+        private Pending(LoadedModel model, BatchingWorker.Job job, PillowImage resized, String source, String partId,
+                        long start, long decoded) {
+            this.model = model;
+            this.job = job;
+            this.resized = resized;
+            this.source = source;
+            this.partId = partId;
+            this.start = start;
+            this.decoded = decoded;
+        }
+    }
+
+    /** Decodes, pre-processes and queues one image; bad input and a full queue are thrown right away. */
+    public Pending submit(byte[] bytes, String source, String partId) {
+        long start = System.nanoTime();
+        if (bytes == null || bytes.length == 0) {
+            throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "empty request body: send the image bytes");
+        }
+        LoadedModel model = models.acquire();
+        if (model == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "no model is loaded yet");
+        boolean handedOver = false;
+        try {
+            PillowImage image;
+            try {
+                image = decoder.decode(bytes, source);
+            } catch (ImageTooLargeException e) {
+                throw new InspectionException(InspectionException.Kind.TOO_LARGE, e.getMessage(), e);
+            } catch (ImageDecodeException e) {
+                throw new InspectionException(InspectionException.Kind.UNPROCESSABLE, e.getMessage(), e);
+            }
+            PillowImage resized = model.preprocessor().resizeRgb(image);
+            float[] tensor = model.preprocessor().image(image);
+            long decoded = System.nanoTime();
+            BatchingWorker.Job job = new BatchingWorker.Job(model, tensor, start + deadline.toNanos());
+            if (!worker.offer(job)) {
+                throw new InspectionException(InspectionException.Kind.UNAVAILABLE,
+                        "inspection queue is full (" + worker.queued() + " waiting); retry shortly");
+            }
+            handedOver = true;
+            return new Pending(model, job, resized, source, partId, start, decoded);
+        } finally {
+            if (!handedOver) model.release();
+        }
+    }
+
+    /**
+     * Waits for a queued image until its deadline, then builds, stores and publishes the result. A request that misses
+     * its deadline is cancelled and never stored or published.
+     */
+    public InspectionResult await(Pending p) {
+        try {
+            long left = p.start + deadline.toNanos() - System.nanoTime();
+            BatchingWorker.Scored scored;
+            try {
+                scored = p.job.result().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (p.job.result().cancel(false)) {
+                    throw new InspectionException(InspectionException.Kind.DEADLINE_EXCEEDED,
+                            "no result within the " + deadline.toMillis() + " ms deadline");
+                }
+                scored = p.job.result().join(); // completed just now
+            }
+            return finish(p.model, scored, p.source, p.partId, p.resized, p.start, p.decoded);
+        } catch (ExecutionException | java.util.concurrent.CompletionException e) {
+            throw wrap(e.getCause());
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new InspectionException(InspectionException.Kind.DEADLINE_EXCEEDED, "request cancelled");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "interrupted");
+        } finally {
+            p.model.release();
+        }
+    }
+
+    private static InspectionException wrap(Throwable t) {
+        if (t instanceof InspectionException ie) return ie;
+        if (t instanceof BatchingWorker.DeadlineExceededException) {
+            return new InspectionException(InspectionException.Kind.DEADLINE_EXCEEDED, t.getMessage(), t);
+        }
+        if (t instanceof IllegalStateException) return new InspectionException(InspectionException.Kind.UNAVAILABLE, t.getMessage(), t);
+        return new InspectionException(InspectionException.Kind.INTERNAL, "inference failed: " + t.getMessage(), t);
+    }
+
+    private InspectionResult finish(LoadedModel model, BatchingWorker.Scored scored, String source, String partId,
+                                    PillowImage resized, long start, long decoded) {
+        Calibration cal = model.calibration();
+        float[] map = scored.map();
+        double max = Double.NEGATIVE_INFINITY;
+        double sum = 0;
+        long above = 0;
+        for (float v : map) {
+            max = Math.max(max, v);
+            sum += v;
+            if (cal.pixelThreshold() != null && v >= cal.pixelThreshold()) above++;
+        }
+        Double fraction = cal.pixelThreshold() == null ? null : (double) above / map.length;
+        long end = System.nanoTime();
+        InspectionResult r = new InspectionResult(
+                UUID.randomUUID().toString(), Instant.now().toString(), partId, source,
+                scored.score(), cal.normalisedScore(scored.score()), cal.verdict(scored.score()), cal.imageThreshold(),
+                new InspectionResult.MapStats(scored.size(), max, sum / map.length, cal.pixelThreshold(), fraction),
+                new InspectionResult.Model(model.name(), model.version(), model.engine().backend(), model.bundle().manifest().demo()),
+                new InspectionResult.Timings((decoded - start) / 1e6, scored.queueNanos() / 1e6, scored.inferenceNanos() / 1e6,
+                        (end - start) / 1e6, scored.batchSize()),
+                map, resized);
+        store.put(r);
+        sink.accept(r);
+        return r;
+    }
+}

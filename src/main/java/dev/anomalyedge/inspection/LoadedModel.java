@@ -1,0 +1,60 @@
+package dev.anomalyedge.inspection;
+
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.image.Preprocessor;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A bundle with its open engine. Reference-counted: the manager holds one reference while it is active and every
+ * request in flight holds one, so a swapped-out model is closed only after its last request finished.
+ */
+public final class LoadedModel {
+    private final ModelBundle bundle;
+    private final AnomalyEngine engine;
+    private final Calibration calibration;
+    private final Preprocessor preprocessor;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    public LoadedModel(ModelBundle bundle, AnomalyEngine engine) {
+        this.bundle = bundle;
+        this.engine = engine;
+        this.calibration = Calibration.fromManifest(bundle.manifest().calibration());
+        this.preprocessor = new Preprocessor(engine.imageSize());
+    }
+
+    public ModelBundle bundle() { return bundle; }
+
+    public AnomalyEngine engine() { return engine; }
+
+    public Calibration calibration() { return calibration; }
+
+    public Preprocessor preprocessor() { return preprocessor; }
+
+    public String name() { return bundle.name(); }
+
+    public String version() { return bundle.version(); }
+
+    public int imageSize() { return engine.imageSize(); }
+
+    /** Takes a reference; false if the model is already closed (the caller must then use the current model). */
+    public boolean acquire() {
+        while (true) {
+            int r = refs.get();
+            if (r <= 0) return false;
+            if (refs.compareAndSet(r, r + 1)) return true;
+        }
+    }
+
+    /** Drops a reference; the last one closes the engine. */
+    public void release() {
+        if (refs.decrementAndGet() == 0) engine.close();
+    }
+
+    /** Runs one batch of the model's size to load weights and JIT paths before the model is reported ready. */
+    public void warmUp(int batch) {
+        int s = engine.imageSize();
+        engine.score(new float[batch * 3 * s * s], batch);
+    }
+}

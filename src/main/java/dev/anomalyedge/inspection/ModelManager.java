@@ -1,0 +1,87 @@
+package dev.anomalyedge.inspection;
+
+import dev.anomalyedge.bundle.BundleException;
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.bundle.ModelRepository;
+import dev.anomalyedge.engine.AnomalyEngine;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * Holds the active model and swaps it without downtime: a new bundle is loaded and warmed up beside the serving one,
+ * then swapped in atomically; if loading fails the old one keeps serving. Activations are serialised.
+ */
+public final class ModelManager implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ModelManager.class);
+
+    private final ModelRepository repository;
+    private final Function<ModelBundle, AnomalyEngine> engineFactory;
+    private final int warmUpBatch;
+    private final AtomicReference<LoadedModel> active = new AtomicReference<>();
+    private final Object activation = new Object();
+    private final Runnable onSwap;
+
+    public ModelManager(ModelRepository repository, Function<ModelBundle, AnomalyEngine> engineFactory, int warmUpBatch,
+                        Runnable onSwap) {
+        this.repository = repository;
+        this.engineFactory = engineFactory;
+        this.warmUpBatch = warmUpBatch;
+        this.onSwap = onSwap;
+    }
+
+    public ModelRepository repository() { return repository; }
+
+    /** The serving model, or null before the first activation. */
+    public LoadedModel current() { return active.get(); }
+
+    public boolean ready() { return active.get() != null; }
+
+    /** A referenced model for one request (release it when done), or null when none is loaded. */
+    public LoadedModel acquire() {
+        while (true) {
+            LoadedModel m = active.get();
+            if (m == null) return null;
+            if (m.acquire()) return m;
+        }
+    }
+
+    /** Loads, warms up and activates {@code name/version}; on failure the serving model is untouched. */
+    public LoadedModel activate(String name, String version) throws IOException {
+        synchronized (activation) {
+            Path dir = repository.bundleDir(name, version);
+            long t0 = System.nanoTime();
+            ModelBundle bundle = ModelBundle.load(dir);
+            AnomalyEngine engine;
+            try {
+                engine = engineFactory.apply(bundle);
+            } catch (RuntimeException e) {
+                throw new BundleException(dir + ": cannot open the scoring graph: " + e.getMessage(), e);
+            }
+            LoadedModel next = new LoadedModel(bundle, engine);
+            try {
+                next.warmUp(1);
+                if (warmUpBatch > 1) next.warmUp(warmUpBatch);
+            } catch (RuntimeException e) {
+                next.release();
+                throw new BundleException(dir + ": warm-up failed: " + e.getMessage(), e);
+            }
+            repository.setActive(new ModelRepository.ModelRef(name, version));
+            LoadedModel old = active.getAndSet(next);
+            if (old != null) old.release();
+            LOG.infof("model %s/%s active (%s, %d px) after %.1f s load and warm-up", name, version, engine.backend(),
+                    engine.imageSize(), (System.nanoTime() - t0) / 1e9);
+            if (onSwap != null) onSwap.run();
+            return next;
+        }
+    }
+
+    @Override
+    public void close() {
+        LoadedModel m = active.getAndSet(null);
+        if (m != null) m.release();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.anomalyedge.service;
+
+import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.InspectionResult;
+import dev.anomalyedge.inspection.LoadedModel;
+import dev.anomalyedge.mqtt.MqttPublisherStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The appliance's Prometheus series (at /q/metrics): inference latency and queue time histograms, batch sizes,
+ * inspections by verdict, rejected and expired requests, MQTT published/backlog/dropped, and the active model.
+ */
+public final class ApplianceMetrics implements BatchingWorker.Listener {
+    private final MeterRegistry registry;
+    private final Timer inference;
+    private final Timer queue;
+    private final DistributionSummary batchSize;
+    private final Counter expired;
+    private final MultiGauge activeModel;
+
+    ApplianceMetrics(MeterRegistry registry, ApplianceRuntime runtime) {
+        this.registry = registry;
+        this.inference = Timer.builder("appliance.inference").description("engine time per batch")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(2))
+                .register(registry);
+        this.queue = Timer.builder("appliance.queue").description("time a request waited for its batch")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
+                .register(registry);
+        this.batchSize = DistributionSummary.builder("appliance.batch.size").description("images per engine call")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32).register(registry);
+        this.expired = Counter.builder("appliance.requests.expired").description("requests that missed their deadline")
+                .register(registry);
+        this.activeModel = MultiGauge.builder("appliance.model.active").description("1 for the model being served")
+                .register(registry);
+        Gauge.builder("appliance.queue.depth", runtime, r -> r.worker() == null ? 0 : r.worker().queued())
+                .description("requests waiting for the engine").register(registry);
+        Gauge.builder("appliance.mqtt.connected", runtime, r -> stat(r, s -> s.connected() ? 1 : 0)).register(registry);
+        Gauge.builder("appliance.mqtt.published", runtime, r -> stat(r, MqttPublisherStats::published))
+                .description("results acknowledged by the broker").register(registry);
+        Gauge.builder("appliance.mqtt.backlog", runtime, r -> stat(r, MqttPublisherStats::backlog))
+                .description("results stored on disk waiting for the broker").register(registry);
+        Gauge.builder("appliance.mqtt.dropped", runtime, r -> stat(r, MqttPublisherStats::dropped))
+                .description("results dropped by the store-and-forward bound").register(registry);
+    }
+
+    private static double stat(ApplianceRuntime r, java.util.function.ToDoubleFunction<MqttPublisherStats> f) {
+        return r.mqttStats().map(f::applyAsDouble).orElse(0.0);
+    }
+
+    @Override
+    public void batch(int size, long inferenceNanos) {
+        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+        batchSize.record(size);
+    }
+
+    @Override
+    public void queued(long queueNanos) {
+        queue.record(queueNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void expired() {
+        expired.increment();
+    }
+
+    /** A request refused before inference; reason e.g. queue_full, too_large, unprocessable, deadline. */
+    public void rejected(String reason) {
+        Counter.builder("appliance.requests.rejected").tag("reason", reason).register(registry).increment();
+    }
+
+    void inspected(InspectionResult r) {
+        Counter.builder("appliance.inspections").tag("verdict", r.verdict().name()).register(registry).increment();
+    }
+
+    void modelChanged(LoadedModel m) {
+        if (m == null) return;
+        activeModel.register(List.of(MultiGauge.Row.of(Tags.of("name", m.name(), "version", m.version(),
+                "backend", m.engine().backend()), 1)), true);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.anomalyedge.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anomalyedge.bundle.BundleExporter;
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.bundle.ModelRepository;
+import dev.anomalyedge.cli.Main;
+import dev.anomalyedge.config.ApplianceConfig;
+import dev.anomalyedge.demo.DemoModel;
+import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.image.Heatmap;
+import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.InspectionResult;
+import dev.anomalyedge.inspection.InspectionService;
+import dev.anomalyedge.inspection.LoadedModel;
+import dev.anomalyedge.inspection.ModelManager;
+import dev.anomalyedge.inspection.ResultStore;
+import dev.anomalyedge.mqtt.DropPolicy;
+import dev.anomalyedge.mqtt.ModelIdentity;
+import dev.anomalyedge.mqtt.MqttPublisherStats;
+import dev.anomalyedge.mqtt.MqttResultPublisher;
+import dev.anomalyedge.mqtt.MqttSettings;
+import dev.anomalyedge.tensor.DType;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Owns the serving appliance: model repository and manager, batching worker, result store, MQTT publisher. Started
+ * when Quarkus starts in serve mode (never for one-shot commands); the model loads in the background so liveness
+ * answers at once and readiness turns UP after warm-up.
+ */
+@ApplicationScoped
+public class ApplianceRuntime {
+    private static final Logger LOG = Logger.getLogger(ApplianceRuntime.class);
+
+    @Inject
+    ApplianceConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    ObjectMapper json;
+
+    private ModelManager models;
+    private BatchingWorker worker;
+    private InspectionService inspections;
+    private MqttResultPublisher mqtt;
+    private ApplianceMetrics metrics;
+    private volatile String startupError;
+    private volatile boolean started;
+
+    void onStart(@Observes StartupEvent event) {
+        if (Boolean.getBoolean(Main.COMMAND_MODE)) return;
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    synchronized void start() {
+        if (started) return;
+        started = true;
+        ModelRepository repository = new ModelRepository(config.models().dir());
+        metrics = new ApplianceMetrics(registry, this);
+        models = new ModelManager(repository, this::openEngine, config.batching().maxBatchSize(), this::modelSwapped);
+        worker = new BatchingWorker(config.batching().maxBatchSize(), config.batching().maxWait(),
+                config.batching().queueCapacity(), metrics);
+        ResultStore store = new ResultStore(config.results().capacity());
+        inspections = new InspectionService(models, worker, store, new ImageDecoder(config.limits().maxPixels()),
+                config.batching().deadline(), this::resultReady);
+        if (config.mqtt().enabled()) {
+            mqtt = new MqttResultPublisher(mqttSettings(), this::modelIdentity);
+            mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile
+        }
+        Thread loader = new Thread(this::loadInitialModel, "model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void loadInitialModel() {
+        try {
+            ModelRepository repo = models.repository();
+            if (repo.list().isEmpty() && config.models().demoIfEmpty()) createDemoBundle(repo);
+            Optional<ModelRepository.ModelRef> ref = repo.defaultModel();
+            if (ref.isEmpty()) {
+                startupError = "no model bundle in " + repo.dir() + " (and appliance.models.demo-if-empty=false)";
+                LOG.error(startupError);
+                return;
+            }
+            models.activate(ref.get().name(), ref.get().version());
+            startupError = null;
+        } catch (Exception e) {
+            startupError = "loading the model failed: " + e.getMessage();
+            LOG.error(startupError, e);
+        }
+    }
+
+    /** The built-in default: the random demo model, exported into the repository as demo/untrained-1. */
+    private void createDemoBundle(ModelRepository repo) throws IOException {
+        Path sources = repo.dir().resolve(".demo-sources");
+        LOG.infof("model repository %s is empty: generating the built-in demo bundle (untrained)", repo.dir());
+        DemoModel.Checkpoints ck = DemoModel.writeCheckpoints(DemoModel.architecture(), DemoModel.settings(), DemoModel.SEED,
+                sources.resolve("demo_clip.safetensors"), sources.resolve("demo_prompt_learner.safetensors"), DType.F32);
+        new BundleExporter(LOG::info).export(new BundleExporter.Request(ck.clip(), ck.prompts(), DemoModel.settings(), null, null,
+                repo.bundleDir("demo", "untrained-1"), "demo", "untrained-1", true, DemoModel.NOTE));
+        repo.setActive(new ModelRepository.ModelRef("demo", "untrained-1"));
+    }
+
+    AnomalyEngine openEngine(ModelBundle bundle) {
+        int threads = config.engine().threads();
+        return threads > 0 ? OrtAnomalyEngine.open(bundle.graphFile(), threads) : OrtAnomalyEngine.open(bundle.graphFile());
+    }
+
+    private void modelSwapped() {
+        metrics.modelChanged(models.current());
+        if (mqtt != null) mqtt.publishStatus();
+    }
+
+    private ModelIdentity modelIdentity() {
+        LoadedModel m = models == null ? null : models.current();
+        return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version());
+    }
+
+    private void resultReady(InspectionResult r) {
+        metrics.inspected(r);
+        if (mqtt == null) return;
+        try {
+            byte[] heatmap = config.mqtt().heatmap().enabled()
+                    ? Heatmap.overlayPng(r.resized(), r.anomalyMap(), heatmapRange(), Heatmap.DEFAULT_OPACITY) : null;
+            if (!mqtt.publishResult(json.writeValueAsString(r), heatmap)) {
+                LOG.warnf("result %s was not queued for MQTT (queue full with REJECT_NEW, or disk error)", r.id());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "result %s could not be queued for MQTT", r.id());
+        }
+    }
+
+    /** Fixed colour scale of overlays: 0 → number of taps (sum) or 1 (mean). */
+    public Heatmap.Range heatmapRange() {
+        LoadedModel m = models.current();
+        if (m == null) return Heatmap.Range.fixed(0, 1);
+        var s = m.bundle().settings();
+        return Heatmap.Range.fixed(0, s.tapReduction() == dev.anomalyedge.model.AnomalyClipSettings.TapReduction.SUM
+                ? s.featuresList().size() : 1);
+    }
+
+    MqttSettings mqttSettings() {
+        ApplianceConfig.Mqtt m = config.mqtt();
+        DropPolicy policy;
+        try {
+            policy = DropPolicy.valueOf(m.queue().dropPolicy().trim().toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("appliance.mqtt.queue.drop-policy must be DROP_OLDEST or REJECT_NEW, got '"
+                    + m.queue().dropPolicy() + "'");
+        }
+        return new MqttSettings(true, m.host(), m.port(), m.clientId(), m.username(), m.password(), m.tls(), m.trustStore(),
+                m.trustStorePassword(), m.topicPrefix(), m.site(), m.area(), m.line(), m.cell(), m.resultQos(),
+                m.heatmap().enabled(), m.heatmap().qos(), m.queue().dir(), m.queue().maxBytes(), m.queue().maxMessages(),
+                policy, m.reconnectMinDelay(), m.reconnectMaxDelay());
+    }
+
+    synchronized void stop() {
+        if (!started) return;
+        started = false;
+        if (worker != null) worker.close();
+        if (models != null) models.close();
+        if (mqtt != null) mqtt.close();
+    }
+
+    public ModelManager models() { return models; }
+
+    public InspectionService inspections() { return inspections; }
+
+    public BatchingWorker worker() { return worker; }
+
+    public Optional<MqttPublisherStats> mqttStats() {
+        return mqtt == null ? Optional.empty() : Optional.of(mqtt.stats());
+    }
+
+    public String startupError() { return startupError; }
+
+    public boolean ready() { return models != null && models.ready(); }
+
+    public ApplianceConfig config() { return config; }
+
+    public ApplianceMetrics metrics() { return metrics; }
+
+    public boolean mqttEnabled() { return mqtt != null; }
+
+}
