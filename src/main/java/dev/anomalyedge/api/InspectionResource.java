@@ -22,17 +22,16 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Files;
 
-/** Inspections: image in, score + verdict + map statistics out; recent results with heatmap and raw map. */
-@Path("/api/v1/inspections")
+/** Inspections ({@code /api/v1/inspections…}): image in, score + verdict + map statistics out; recent results with heatmap and raw map. */
+@Path("/api/v1")
 @Tag(name = "inspections")
 public class InspectionResource {
     static final String NPY = "application/x-npy";
@@ -40,29 +39,34 @@ public class InspectionResource {
     @Inject
     ApplianceRuntime runtime;
 
+    @Inject
+    Uploads uploads;
+
     @POST
+    @Path("inspections")
     @Consumes({"image/png", "image/jpeg", "image/bmp", "image/x-ms-bmp", MediaType.APPLICATION_OCTET_STREAM})
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Inspect one image sent as the request body",
             description = "Optional X-Part-Id header is echoed in the result and the MQTT message.")
     public InspectionResult inspectBody(InputStream body, @HeaderParam("X-Part-Id") String partId,
                                         @HeaderParam("Content-Type") String contentType) throws IOException {
-        byte[] bytes = readLimited(body);
-        return service().inspect(bytes, partId != null ? "request body (" + contentType + ")" : "request body", partId);
+        byte[] bytes = uploads.readLimited(body);
+        return uploads.service().inspect(bytes, contentType != null ? "request body (" + contentType + ")" : "request body", partId);
     }
 
     @POST
+    @Path("inspections")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Inspect one image sent as multipart form data (part 'file', optional field 'part_id')")
     public InspectionResult inspectForm(@RestForm("file") FileUpload file, @RestForm("part_id") String formPartId,
                                         @HeaderParam("X-Part-Id") String headerPartId) throws IOException {
         if (file == null) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "multipart request has no 'file' part");
-        return service().inspect(readUpload(file), file.fileName(), formPartId != null ? formPartId : headerPartId);
+        return uploads.service().inspect(uploads.readUpload(file), file.fileName(), formPartId != null ? formPartId : headerPartId);
     }
 
     @POST
-    @Path("{batch: :batch}")
+    @Path("inspections:batch")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Inspect several images (parts named 'file' or 'files') in one request",
@@ -83,7 +87,7 @@ public class InspectionResource {
         List<Object> submitted = new ArrayList<>();
         for (FileUpload f : all) {
             try {
-                submitted.add(service().submit(readUpload(f), f.fileName(), part));
+                submitted.add(uploads.service().submit(uploads.readUpload(f), f.fileName(), part));
             } catch (InspectionException e) {
                 submitted.add(e);
             }
@@ -94,7 +98,7 @@ public class InspectionResource {
             Object s = submitted.get(i);
             try {
                 if (s instanceof InspectionException e) throw e;
-                results.add(service().await((InspectionService.Pending) s));
+                results.add(uploads.service().await((InspectionService.Pending) s));
             } catch (InspectionException e) {
                 failed++;
                 if (runtime.metrics() != null) runtime.metrics().rejected(e.kind().name().toLowerCase());
@@ -113,7 +117,7 @@ public class InspectionResource {
     }
 
     @GET
-    @Path("{id}")
+    @Path("inspections/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A recent result (the last appliance.results.capacity are kept)")
     public InspectionResult get(@PathParam("id") String id) {
@@ -121,7 +125,7 @@ public class InspectionResource {
     }
 
     @GET
-    @Path("{id}/heatmap.png")
+    @Path("inspections/{id}/heatmap.png")
     @Produces("image/png")
     @Operation(summary = "The anomaly map as a jet overlay on the S×S input (fixed colour scale)")
     public Response heatmap(@PathParam("id") String id) {
@@ -130,7 +134,7 @@ public class InspectionResource {
     }
 
     @GET
-    @Path("{id}/anomaly-map.npy")
+    @Path("inspections/{id}/anomaly-map.npy")
     @Produces(NPY)
     @Operation(summary = "The smoothed anomaly map, little-endian float32 [S,S] .npy")
     public Response anomalyMap(@PathParam("id") String id) throws IOException {
@@ -147,39 +151,7 @@ public class InspectionResource {
     }
 
     private InspectionResult find(String id) {
-        return service().store().get(id).orElseThrow(() -> new NotFoundException("no recent inspection with id '" + id
+        return uploads.service().store().get(id).orElseThrow(() -> new NotFoundException("no recent inspection with id '" + id
                 + "' (only the last " + runtime.config().results().capacity() + " are kept)"));
-    }
-
-    private InspectionService service() {
-        InspectionService s = runtime.inspections();
-        if (s == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
-        return s;
-    }
-
-    private byte[] readLimited(InputStream in) throws IOException {
-        long limit = runtime.config().limits().maxUploadBytes();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        int n;
-        while (in != null && (n = in.read(buf)) > 0) {
-            total += n;
-            if (total > limit) {
-                throw new InspectionException(InspectionException.Kind.TOO_LARGE, "upload exceeds " + limit
-                        + " bytes (appliance.limits.max-upload-bytes)");
-            }
-            out.write(buf, 0, n);
-        }
-        return out.toByteArray();
-    }
-
-    private byte[] readUpload(FileUpload f) throws IOException {
-        long limit = runtime.config().limits().maxUploadBytes();
-        if (f.size() > limit) {
-            throw new InspectionException(InspectionException.Kind.TOO_LARGE, f.fileName() + ": upload of " + f.size()
-                    + " bytes exceeds " + limit + " bytes (appliance.limits.max-upload-bytes)");
-        }
-        return Files.readAllBytes(f.uploadedFile());
     }
 }

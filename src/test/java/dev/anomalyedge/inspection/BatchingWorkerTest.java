@@ -1,0 +1,105 @@
+package dev.anomalyedge.inspection;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BatchingWorkerTest {
+    static final class Counting implements BatchingWorker.Listener {
+        final AtomicInteger batches = new AtomicInteger();
+        final AtomicInteger expired = new AtomicInteger();
+
+        @Override
+        public void batch(int size, long inferenceNanos) { batches.incrementAndGet(); }
+
+        @Override
+        public void queued(long queueNanos) { }
+
+        @Override
+        public void expired() { expired.incrementAndGet(); }
+    }
+
+    static LoadedModel model(FakeEngine engine) {
+        return new LoadedModel(TestBundles.demoBundle(), engine);
+    }
+
+    static float[] image(int size, float value) {
+        float[] f = new float[3 * size * size];
+        f[0] = value;
+        return f;
+    }
+
+    @Test
+    void waitingRequestsAreRunTogetherUpToTheMaximumBatch() throws Exception {
+        FakeEngine engine = new FakeEngine(8);
+        engine.gate = new CountDownLatch(1);
+        Counting listener = new Counting();
+        LoadedModel m = model(engine);
+        try (BatchingWorker w = new BatchingWorker(4, Duration.ofMillis(50), 64, listener)) {
+            List<BatchingWorker.Job> jobs = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                BatchingWorker.Job j = new BatchingWorker.Job(m, image(8, i), System.nanoTime() + 10_000_000_000L);
+                assertTrue(w.offer(j));
+                jobs.add(j);
+            }
+            engine.gate.countDown(); // first batch held until everything is queued
+            for (int i = 0; i < 9; i++) {
+                BatchingWorker.Scored s = jobs.get(i).result().get(10, TimeUnit.SECONDS);
+                assertEquals(i, s.score(), 0, "each request gets its own image's result");
+            }
+            assertEquals(9, engine.batches.stream().mapToInt(Integer::intValue).sum());
+            assertTrue(engine.batches.stream().allMatch(b -> b <= 4), "batches " + engine.batches);
+            assertTrue(engine.batches.stream().anyMatch(b -> b > 1), "some batching happened: " + engine.batches);
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnce() {
+        FakeEngine engine = new FakeEngine(8);
+        engine.gate = new CountDownLatch(1);
+        LoadedModel m = model(engine);
+        try (BatchingWorker w = new BatchingWorker(1, Duration.ZERO, 2, new Counting())) {
+            int accepted = 0;
+            for (int i = 0; i < 10; i++) {
+                if (w.offer(new BatchingWorker.Job(m, image(8, i), System.nanoTime() + 10_000_000_000L))) accepted++;
+            }
+            assertTrue(accepted <= 3, "at most capacity + the one being run: " + accepted);
+            assertFalse(w.offer(new BatchingWorker.Job(m, image(8, 0), System.nanoTime() + 10_000_000_000L)));
+            engine.gate.countDown();
+        }
+    }
+
+    @Test
+    void requestsPastTheirDeadlineAreNotRunAndAreCounted() throws Exception {
+        FakeEngine engine = new FakeEngine(8);
+        engine.gate = new CountDownLatch(1);
+        Counting listener = new Counting();
+        LoadedModel m = model(engine);
+        try (BatchingWorker w = new BatchingWorker(1, Duration.ZERO, 8, listener)) {
+            BatchingWorker.Job blocker = new BatchingWorker.Job(m, image(8, 1), System.nanoTime() + 10_000_000_000L);
+            BatchingWorker.Job late = new BatchingWorker.Job(m, image(8, 2), System.nanoTime() + 20_000_000L);
+            assertTrue(w.offer(blocker));
+            Thread.sleep(50); // the blocker is in the engine
+            assertTrue(w.offer(late));
+            Thread.sleep(50); // late's 20 ms deadline passes while it waits
+            engine.gate.countDown();
+            blocker.result().get(10, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> late.result().get(10, TimeUnit.SECONDS));
+            assertInstanceOf(BatchingWorker.DeadlineExceededException.class, e.getCause());
+            assertEquals(1, listener.expired.get());
+            assertEquals(List.of(1), engine.batches, "the late request never reached the engine");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.anomalyedge.inspection;
+
+import dev.anomalyedge.engine.AnomalyEngine;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** A test engine: score = mean of the first pixel plane, map = constant; records batch sizes; can be held. */
+final class FakeEngine implements AnomalyEngine {
+    final int size;
+    final List<Integer> batches = new CopyOnWriteArrayList<>();
+    volatile CountDownLatch gate = new CountDownLatch(0);
+    volatile boolean closed;
+
+    FakeEngine(int size) { this.size = size; }
+
+    @Override
+    public int imageSize() { return size; }
+
+    @Override
+    public String backend() { return "fake"; }
+
+    @Override
+    public ScoreBatch score(float[] images, int batch) {
+        try {
+            gate.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        batches.add(batch);
+        int per = 3 * size * size;
+        float[] scores = new float[batch];
+        float[] maps = new float[batch * size * size];
+        for (int b = 0; b < batch; b++) {
+            scores[b] = images[b * per];
+            java.util.Arrays.fill(maps, b * size * size, (b + 1) * size * size, scores[b]);
+        }
+        return new ScoreBatch(batch, size, scores, maps);
+    }
+
+    @Override
+    public FeatureBatch features(float[] images, int batch) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void close() { closed = true; }
+}
