@@ -141,6 +141,23 @@ public final class TrtPlanBuilder {
         }
     }
 
+    /**
+     * The equivalent {@code trtexec} command line (TensorRT's CLI) for the same plan. trtexec selects FP32 layers
+     * only by name ({@code --layerPrecisions=name:fp32,...}), not by type, so the per-type FP32 constraints of
+     * {@link PrecisionPolicy} have no exact equivalent; the names the build kept are in its log.
+     */
+    public static String trtexecEquivalent(Path onnx, Path plan, Path timingCache, TrtPrecision precision, String inputName,
+                                           int imageSize, BatchProfile profile, long workspaceBytes) {
+        String shape = "x3x" + imageSize + "x" + imageSize;
+        return "trtexec --onnx=" + onnx + (precision == TrtPrecision.FP16 ? " --fp16 --precisionConstraints=prefer" : "")
+                + " --minShapes=" + inputName + ":" + profile.min() + shape
+                + " --optShapes=" + inputName + ":" + profile.opt() + shape
+                + " --maxShapes=" + inputName + ":" + profile.max() + shape
+                + " --memPoolSize=workspace:" + (workspaceBytes >> 20) + "M"
+                + " --timingCacheFile=" + timingCache
+                + " --saveEngine=" + plan;
+    }
+
     /** Parses the file (external data resolved next to it); on failure every parser error is logged and reported. */
     private static void parse(IParser parser, Path onnx) {
         if (parser.parseFromFile(onnx.toAbsolutePath().toString(), ILogger.Severity.kWARNING.value)) return;
