@@ -83,9 +83,21 @@ public final class BuildProgress implements AutoCloseable {
                 + seconds(now - start) + " s in all)");
     }
 
+    /** True once no heartbeat line can come any more. */
+    boolean heartbeatStopped() {
+        return heartbeat == null || heartbeat.isTerminated();
+    }
+
     @Override
     public void close() {
-        if (heartbeat != null) heartbeat.shutdownNow();
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+            try {
+                heartbeat.awaitTermination(1, TimeUnit.SECONDS); // a beat in progress finishes before "finished"
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         sink.accept(what + ": finished after " + seconds(nanoClock.getAsLong() - start) + " s");
     }
 

@@ -123,7 +123,8 @@ public final class PlanCache {
             if (s == null) throw new IOException("empty document");
             return s;
         } catch (IOException | RuntimeException e) {
-            throw new UncheckedIOException(new IOException("sidecar " + json.getFileName() + " is unreadable: " + firstLine(e), e));
+            String message = "sidecar " + json.getFileName() + " is unreadable: " + firstLine(e);
+            throw new UncheckedIOException(message, new IOException(message, e));
         }
     }
 
