@@ -1,0 +1,118 @@
+package dev.anomalyedge.cli;
+
+import ai.onnx.proto.OnnxMl;
+import dev.anomalyedge.engine.EngineException;
+import dev.anomalyedge.engine.trt.BatchProfile;
+import dev.anomalyedge.engine.trt.ModelDigest;
+import dev.anomalyedge.engine.trt.PlanCache;
+import dev.anomalyedge.engine.trt.PlanKey;
+import dev.anomalyedge.engine.trt.PlanSidecar;
+import dev.anomalyedge.engine.trt.PrecisionPolicy;
+import dev.anomalyedge.engine.trt.TrtAvailability;
+import dev.anomalyedge.engine.trt.TrtNatives;
+import dev.anomalyedge.engine.trt.TrtPlanBuilder;
+import dev.anomalyedge.engine.trt.TrtPrecision;
+import dev.anomalyedge.graph.ScoringGraphBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code build-engine --bundle DIR [--precision fp16|fp32] [--max-batch N]}: builds (or confirms) the bundle's
+ * TensorRT plan for this box's GPU in {@code <bundle>/engines/}. Exit status 0: plan ready; 1: build failed;
+ * 2: TensorRT or a GPU is not available here.
+ */
+@Command(name = "build-engine", mixinStandardHelpOptions = true,
+        description = "Build the bundle's TensorRT plan on this box's GPU (engines/<gpu>-sm<cc>-trt<ver>-<precision>.plan + .json).")
+public class BuildEngineCommand implements Callable<Integer> {
+
+    @Option(names = "--bundle", required = true, description = "bundle folder (holds visual.onnx)")
+    Path bundle;
+
+    @Option(names = "--precision", defaultValue = "fp16", description = "fp16 (default; normalisation, softmax, reductions and the scoring head stay fp32) or fp32")
+    String precision;
+
+    @Option(names = "--max-batch", defaultValue = "32", description = "largest batch of the optimisation profile (default ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--opt-batch", defaultValue = "8", description = "batch the kernels are tuned for (default ${DEFAULT-VALUE}, clamped to --max-batch)")
+    int optBatch;
+
+    @Option(names = "--workspace-mib", defaultValue = "4096", description = "builder workspace limit in MiB (default ${DEFAULT-VALUE})")
+    long workspaceMib;
+
+    @Option(names = "--force", description = "rebuild even if a matching plan exists")
+    boolean force;
+
+    @Option(names = "--print-trtexec", description = "also print the equivalent trtexec command line")
+    boolean printTrtexec;
+
+    @Override
+    public Integer call() {
+        return run(System.out, System.err);
+    }
+
+    int run(PrintStream out, PrintStream err) {
+        try {
+            TrtPrecision p = TrtPrecision.parse(precision);
+            BatchProfile profile = BatchProfile.upTo(optBatch, maxBatch);
+            Path model = bundle.resolve(PlanCache.MODEL_FILE);
+            if (!Files.isRegularFile(model)) {
+                err.println(model + ": bundle has no ONNX model");
+                return 1;
+            }
+            TrtAvailability trt = TrtNatives.probe();
+            if (!trt.available()) {
+                err.println("cannot build a TensorRT plan here: " + trt.reason());
+                return 2;
+            }
+            out.println(trt.reason());
+            PlanKey key = PlanKey.of(trt, p);
+            PlanCache cache = PlanCache.forBundle(bundle);
+            if (printTrtexec) {
+                out.println(TrtPlanBuilder.trtexecEquivalent(model, cache.planFile(key), cache.timingCacheFile(key), p,
+                        ScoringGraphBuilder.INPUT_IMAGE, imageSize(model), profile, workspaceMib << 20));
+            }
+            PlanCache.Lookup lookup = cache.lookup(key, ModelDigest.sha256(model), maxBatch);
+            if (lookup.matches() && !force) {
+                out.println("plan up to date: " + lookup.plan() + " (built " + lookup.sidecar().builtAt() + ", " + lookup.sidecar().profile() + ")");
+                return 0;
+            }
+            out.println("building " + key.baseName() + " because " + (lookup.matches() ? "--force was given" : lookup.reason())
+                    + "; this takes minutes for ViT-L");
+            TrtPlanBuilder.Result r = TrtPlanBuilder.build(new TrtPlanBuilder.Request(model, cache, p, profile, workspaceMib << 20,
+                    PrecisionPolicy.standard(), Duration.ofSeconds(15)));
+            PlanSidecar s = r.sidecar();
+            out.printf(Locale.ROOT, "plan %s (%.1f MiB) built in %.1f s, %s, %d layers kept in fp32%nsidecar %s%n", r.plan(),
+                    s.planBytes() / (double) (1 << 20), s.buildSeconds(), s.profile(), s.fp32Layers(), r.sidecarFile());
+            return 0;
+        } catch (EngineException | UncheckedIOException e) {
+            err.println("build-engine failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** S of the model's input [batch, 3, S, S] (the model file holds no weights, so this reads little). */
+    static int imageSize(Path model) {
+        try (InputStream in = Files.newInputStream(model)) {
+            for (OnnxMl.ValueInfoProto v : OnnxMl.ModelProto.parseFrom(in).getGraph().getInputList()) {
+                if (v.getName().equals(ScoringGraphBuilder.INPUT_IMAGE)) {
+                    var dims = v.getType().getTensorType().getShape().getDimList();
+                    if (dims.size() == 4 && dims.get(2).hasDimValue()) return (int) dims.get(2).getDimValue();
+                }
+            }
+            throw new EngineException(model + ": no input '" + ScoringGraphBuilder.INPUT_IMAGE + "' of shape [batch, 3, S, S]");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + model, e);
+        }
+    }
+}

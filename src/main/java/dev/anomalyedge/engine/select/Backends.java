@@ -1,0 +1,57 @@
+package dev.anomalyedge.engine.select;
+
+import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.engine.trt.ModelDigest;
+import dev.anomalyedge.engine.trt.PlanCache;
+import dev.anomalyedge.engine.trt.TrtAnomalyEngine;
+import dev.anomalyedge.engine.trt.TrtPlanBuilder;
+
+import java.nio.file.Path;
+
+/**
+ * The operations selection needs from the backends. {@link #real()} opens real engines; tests pass fakes so the
+ * selection logic runs without natives.
+ */
+public interface Backends {
+    /** Opens the bundle's ONNX model with ONNX Runtime on the CPU. */
+    AnomalyEngine openOnnxRuntime(Path model);
+
+    /** Opens a TensorRT plan for batches up to {@code settings.maxBatch()} with {@code settings.trtWorkers()} contexts. */
+    AnomalyEngine openTensorRt(Path plan, EngineSettings settings);
+
+    /** Builds the bundle's TensorRT plan and its sidecar (minutes). */
+    TrtPlanBuilder.Result buildPlan(Path bundleDir, EngineSettings settings);
+
+    /** The digest the plan sidecar records for the model ({@link ModelDigest#sha256}). */
+    String digest(Path model);
+
+    static Backends real() {
+        return new Backends() {
+            @Override
+            public AnomalyEngine openOnnxRuntime(Path model) {
+                return OrtAnomalyEngine.open(model);
+            }
+
+            @Override
+            public AnomalyEngine openTensorRt(Path plan, EngineSettings s) {
+                return TrtAnomalyEngine.open(plan, s.maxBatch(), s.trtWorkers());
+            }
+
+            @Override
+            public TrtPlanBuilder.Result buildPlan(Path bundleDir, EngineSettings s) {
+                return TrtPlanBuilder.build(TrtPlanBuilder.Request.forBundle(bundleDir, s.precision(), s.profile(), s.workspaceBytes()));
+            }
+
+            @Override
+            public String digest(Path model) {
+                return ModelDigest.sha256(model);
+            }
+        };
+    }
+
+    /** The bundle's model file. */
+    static Path model(Path bundleDir) {
+        return bundleDir.resolve(PlanCache.MODEL_FILE);
+    }
+}

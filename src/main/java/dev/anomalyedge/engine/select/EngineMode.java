@@ -1,0 +1,26 @@
+package dev.anomalyedge.engine.select;
+
+import dev.anomalyedge.engine.EngineException;
+
+import java.util.Locale;
+
+/** Configuration {@code engine = auto | tensorrt | onnxruntime}. */
+public enum EngineMode {
+    /** TensorRT when its natives load and a GPU is present (building the plan if needed), else ONNX Runtime. */
+    AUTO,
+    /** TensorRT or fail: never falls back. */
+    TENSORRT,
+    /** ONNX Runtime on the CPU; TensorRT is not even probed. */
+    ONNXRUNTIME;
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static EngineMode parse(String text) {
+        if (text != null) {
+            for (EngineMode m : values()) if (m.id().equalsIgnoreCase(text.trim())) return m;
+        }
+        throw new EngineException("engine must be one of auto, tensorrt, onnxruntime; got '" + text + "'");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.anomalyedge.engine.trt;
+
+import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.EngineException;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.graph.GoldenVision;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrtParityCheckTest {
+    @TempDir
+    Path dir;
+
+    /** Score = mean of the image, map = the first channel; the offsets model another backend's error. */
+    static final class FakeEngine implements AnomalyEngine {
+        final int size;
+        final float scoreOffset, mapOffset;
+        final String name;
+        final List<Integer> batches = new ArrayList<>();
+
+        FakeEngine(String name, int size, float scoreOffset, float mapOffset) {
+            this.name = name;
+            this.size = size;
+            this.scoreOffset = scoreOffset;
+            this.mapOffset = mapOffset;
+        }
+
+        @Override public int imageSize() { return size; }
+
+        @Override public String backend() { return name; }
+
+        @Override
+        public ScoreBatch score(float[] images, int batch) {
+            batches.add(batch);
+            int per = 3 * size * size, plane = size * size;
+            float[] scores = new float[batch], maps = new float[batch * plane];
+            for (int b = 0; b < batch; b++) {
+                double sum = 0;
+                for (int i = 0; i < per; i++) sum += images[b * per + i];
+                scores[b] = (float) (sum / per) + scoreOffset;
+                for (int i = 0; i < plane; i++) maps[b * plane + i] = images[b * per + i] + (i == plane - 1 ? mapOffset : 0);
+            }
+            return new ScoreBatch(batch, size, scores, maps);
+        }
+
+        @Override public FeatureBatch features(float[] images, int batch) { throw new UnsupportedOperationException(); }
+
+        @Override public void close() { }
+    }
+
+    @Test
+    void compareFindsTheLargestDifferencesOverAllChunks() {
+        int s = 4, n = 5;
+        float[] images = TrtParityCheck.randomImages(n, s, 1);
+        FakeEngine ref = new FakeEngine("ref", s, 0, 0), cand = new FakeEngine("cand", s, 0.004f, -0.015f);
+        TrtParityCheck.Parity p = TrtParityCheck.compare(ref, cand, images, n, 2);
+        assertEquals(List.of(2, 2, 1), cand.batches, "batches of 2, then the remainder");
+        assertEquals(0.004, p.maxScoreDiff(), 1e-6);
+        assertEquals(0.015, p.maxMapDiff(), 1e-6);
+        assertTrue(p.within(TrtParityCheck.MAP_TOLERANCE, TrtParityCheck.SCORE_TOLERANCE));
+        assertFalse(TrtParityCheck.compare(ref, new FakeEngine("bad", s, 0, 0.03f), images, n, 8).within(2e-2, 1e-2));
+        assertTrue(p.toString().startsWith("5 images: max |Δ map| = 1.500e-02 (tolerance 2e-02), max |Δ score| = 4.000e-03"), p.toString());
+        assertThrows(EngineException.class, () -> TrtParityCheck.compare(ref, new FakeEngine("x", 5, 0, 0), images, n, 1));
+        assertEquals(Double.POSITIVE_INFINITY, TrtParityCheck.maxAbsDiff(new float[] {1}, new float[] {Float.NaN}));
+    }
+
+    @Test
+    void onnxRuntimeAgainstItselfIsExact() throws IOException {
+        GoldenVision c = GoldenVision.load("case2_p16_s96_top");
+        Path model = dir.resolve("visual.onnx");
+        c.builder(c.settings()).write(model);
+        try (OrtAnomalyEngine a = OrtAnomalyEngine.open(model, 1); OrtAnomalyEngine b = OrtAnomalyEngine.open(model, 1)) {
+            float[] images = c.images().floats();
+            TrtParityCheck.Parity p = TrtParityCheck.compare(a, b, images, c.count(), 1);
+            assertEquals(c.count(), p.images());
+            assertEquals(0.0, p.maxScoreDiff());
+            assertEquals(0.0, p.maxMapDiff());
+            TrtParityCheck.Timing t = TrtParityCheck.time(a, images, 1, 0, 1);
+            assertEquals("onnxruntime-cpu", t.backend());
+            assertTrue(t.msPerImage() > 0);
+        }
+    }
+
+    @Test
+    void theTableHasOneRowPerBatchAndTheBuildTime() {
+        String table = TrtParityCheck.table(List.of(
+                new TrtParityCheck.Timing("tensorrt-gpu", 1, 20, 2.5),
+                new TrtParityCheck.Timing("tensorrt-gpu", 32, 20, 0.8125),
+                new TrtParityCheck.Timing("onnxruntime-cpu", 1, 2, 950.0)), 183.44);
+        String[] lines = table.split("\n");
+        assertEquals("batch  |    tensorrt-gpu ms/img | onnxruntime-cpu ms/img", lines[0]);
+        assertEquals("1      |                  2.500 |                950.000", lines[2]);
+        assertEquals("32     |                  0.813 |                      -", lines[3]);
+        assertEquals("plan build time: 183.4 s", lines[4]);
+        assertTrue(TrtParityCheck.table(List.of(), null).endsWith("plan build time: - (plan was cached)\n"));
+    }
+
+    @Test
+    void argumentsAndExitStatus() {
+        assertArrayEquals(new int[] {1, 8, 32}, TrtParityCheck.ints("1, 8,32"));
+        assertThrows(EngineException.class, () -> TrtParityCheck.ints("1,0"));
+        assertThrows(EngineException.class, () -> TrtParityCheck.ints("a"));
+        assertEquals(2, TrtParityCheck.run(new String[0]), "usage");
+        assertEquals(2, TrtParityCheck.run(new String[] {"--bundle"}), "option without value");
+        if (!TrtNatives.probe().available()) {
+            assertEquals(2, TrtParityCheck.run(new String[] {"--bundle", dir.toString()}), "no TensorRT here");
+        }
+    }
+}
