@@ -45,6 +45,7 @@ public class Health {
                 return b.build();
             }
             return b.up().withData("name", m.name()).withData("version", m.version()).withData("backend", m.engine().backend())
+                    .withData("backend_reason", String.valueOf(runtime.engineReason()))
                     .withData("image_size", m.imageSize()).withData("demo", m.bundle().manifest().demo()).build();
         }
     }

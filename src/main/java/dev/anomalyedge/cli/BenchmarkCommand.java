@@ -2,7 +2,6 @@ package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,8 +27,8 @@ public class BenchmarkCommand implements Runnable {
     @Option(names = "--runs", defaultValue = "2", description = "timed runs per batch size after one warm-up (default: ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores)")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
 
     @Override
     public void run() {
@@ -38,7 +37,10 @@ public class BenchmarkCommand implements Runnable {
         System.out.printf("bundle %s %s, image %d px, %d cores%n", bundle.name(), bundle.version(), s,
                 Runtime.getRuntime().availableProcessors());
         long t0 = System.nanoTime();
-        try (AnomalyEngine engine = threads == null ? OrtAnomalyEngine.open(bundle.graphFile()) : OrtAnomalyEngine.open(bundle.graphFile(), threads)) {
+        int maxBatch = batchSizes.stream().mapToInt(Integer::intValue).max().orElse(1);
+        try (dev.anomalyedge.engine.select.SelectedEngine selected = engineOptions.open(bundle.dir(), maxBatch)) {
+            AnomalyEngine engine = selected.engine();
+            System.out.println("backend: " + selected.backend());
             System.out.printf("session load: %.2f s, peak RSS so far %s%n", (System.nanoTime() - t0) / 1e9, peakRss());
             SplittableRandom r = new SplittableRandom(7);
             System.out.println("batch | wall s/batch | wall s/image | cpu s/image");

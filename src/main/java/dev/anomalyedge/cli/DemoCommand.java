@@ -42,6 +42,7 @@ public class DemoCommand implements Callable<Integer> {
         inspect.images = images;
         inspect.batchSize = 1;
         inspect.maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
+        inspect.engineOptions.engine = "auto";
         return inspect.call();
     }
 

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalyedge.bundle.ModelBundle;
-import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.engine.select.SelectedEngine;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.inspection.Inspector;
 import dev.anomalyedge.tensor.Npy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,8 +38,8 @@ public class InspectCommand implements Callable<Integer> {
             description = "refuse images with more pixels than this, checked before decoding (default: ${DEFAULT-VALUE})")
     long maxPixels;
 
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    EngineOptions engineOptions = new EngineOptions();
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG, JPEG or BMP files")
     List<Path> images;
@@ -58,9 +58,8 @@ public class InspectCommand implements Callable<Integer> {
         int taps = bundle.settings().featuresList().size();
         float mapMax = bundle.settings().tapReduction() == dev.anomalyedge.model.AnomalyClipSettings.TapReduction.SUM ? taps : 1f;
         List<Inspector.Result> results;
-        try (AnomalyEngine engine = threads == null ? OrtAnomalyEngine.open(bundle.graphFile())
-                : OrtAnomalyEngine.open(bundle.graphFile(), threads)) {
-            results = new Inspector(engine, maxPixels).inspect(images, batchSize);
+        try (SelectedEngine engine = engineOptions.open(bundle.dir(), batchSize)) {
+            results = new Inspector(engine.engine(), maxPixels).inspect(images, batchSize);
         }
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode scores = json.createObjectNode();

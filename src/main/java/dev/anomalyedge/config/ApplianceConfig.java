@@ -43,9 +43,32 @@ public interface ApplianceConfig {
     }
 
     interface Engine {
+        /** auto (TensorRT when a GPU and its natives are present, else ONNX Runtime), tensorrt, or onnxruntime. */
+        @WithDefault("auto")
+        String backend();
+
         /** ONNX Runtime intra-op threads; 0 = one per core. */
         @WithDefault("0")
         int threads();
+
+        /** auto mode: build a TensorRT plan when none matches this GPU/TensorRT/bundle (minutes); false = fall back to ONNX Runtime. */
+        @WithName("build-if-missing")
+        @WithDefault("true")
+        boolean buildIfMissing();
+
+        /** TensorRT precision: fp16 or fp32. */
+        @WithDefault("fp16")
+        String precision();
+
+        /** TensorRT optimisation profile: largest batch the plan accepts. */
+        @WithName("max-batch")
+        @WithDefault("32")
+        int maxBatch();
+
+        /** TensorRT builder workspace limit in MiB. */
+        @WithName("workspace-mib")
+        @WithDefault("4096")
+        long workspaceMib();
     }
 
     interface Batching {

@@ -16,8 +16,18 @@ public final class LoadedModel {
     private final Calibration calibration;
     private final Preprocessor preprocessor;
     private final AtomicInteger refs = new AtomicInteger(1);
+    private final String name;
+    private final String version;
 
+    /** A model known by its bundle manifest's name and version. */
     public LoadedModel(ModelBundle bundle, AnomalyEngine engine) {
+        this(bundle, engine, bundle.name(), bundle.version());
+    }
+
+    /** A model known by its place in the repository ({@code <name>/<version>}), which wins over the manifest. */
+    public LoadedModel(ModelBundle bundle, AnomalyEngine engine, String name, String version) {
+        this.name = name;
+        this.version = version;
         this.bundle = bundle;
         this.engine = engine;
         this.calibration = Calibration.fromManifest(bundle.manifest().calibration());
@@ -32,9 +42,9 @@ public final class LoadedModel {
 
     public Preprocessor preprocessor() { return preprocessor; }
 
-    public String name() { return bundle.name(); }
+    public String name() { return name; }
 
-    public String version() { return bundle.version(); }
+    public String version() { return version; }
 
     public int imageSize() { return engine.imageSize(); }
 

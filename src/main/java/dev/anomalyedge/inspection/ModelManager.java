@@ -61,7 +61,7 @@ public final class ModelManager implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new BundleException(dir + ": cannot open the scoring graph: " + e.getMessage(), e);
             }
-            LoadedModel next = new LoadedModel(bundle, engine);
+            LoadedModel next = new LoadedModel(bundle, engine, name, version);
             try {
                 next.warmUp(1);
                 if (warmUpBatch > 1) next.warmUp(warmUpBatch);

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * The appliance's Prometheus series (at /q/metrics): inference latency and queue time histograms, batch sizes,
  * inspections by verdict, rejected and expired requests, MQTT published/backlog/dropped, and the active model.
  */
-public final class ApplianceMetrics implements BatchingWorker.Listener {
+public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anomalyedge.engine.select.EngineSelector.Listener {
     private final MeterRegistry registry;
     private final Timer inference;
     private final Timer queue;
@@ -76,6 +76,12 @@ public final class ApplianceMetrics implements BatchingWorker.Listener {
     /** A request refused before inference; reason e.g. queue_full, too_large, unprocessable, deadline. */
     public void rejected(String reason) {
         Counter.builder("appliance.requests.rejected").tag("reason", reason).register(registry).increment();
+    }
+
+    /** auto mode fell back to ONNX Runtime although TensorRT was present. */
+    @Override
+    public void fallback(String reason) {
+        Counter.builder("appliance.engine.fallbacks").description("TensorRT → ONNX Runtime fallbacks").register(registry).increment();
     }
 
     void inspected(InspectionResult r) {

@@ -8,7 +8,13 @@ import dev.anomalyedge.cli.Main;
 import dev.anomalyedge.config.ApplianceConfig;
 import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.engine.select.Backends;
+import dev.anomalyedge.engine.select.EngineMode;
+import dev.anomalyedge.engine.select.EngineSelector;
+import dev.anomalyedge.engine.select.EngineSettings;
+import dev.anomalyedge.engine.select.NativeProbe;
+import dev.anomalyedge.engine.select.SelectedEngine;
+import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.inspection.BatchingWorker;
@@ -60,6 +66,8 @@ public class ApplianceRuntime {
     private MqttResultPublisher mqtt;
     private ApplianceMetrics metrics;
     private volatile String startupError;
+    private volatile String engineReason;
+    private EngineSelector selector;
     private volatile boolean started;
 
     void onStart(@Observes StartupEvent event) {
@@ -76,6 +84,7 @@ public class ApplianceRuntime {
         started = true;
         ModelRepository repository = new ModelRepository(config.models().dir());
         metrics = new ApplianceMetrics(registry, this);
+        selector = new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics);
         models = new ModelManager(repository, this::openEngine, config.batching().maxBatchSize(), this::modelSwapped);
         worker = new BatchingWorker(config.batching().maxBatchSize(), config.batching().maxWait(),
                 config.batching().queueCapacity(), metrics);
@@ -120,10 +129,24 @@ public class ApplianceRuntime {
         repo.setActive(new ModelRepository.ModelRef("demo", "untrained-1"));
     }
 
+    /** Picks the backend for a bundle (TensorRT plan built or reused, or ONNX Runtime) and remembers why. */
     AnomalyEngine openEngine(ModelBundle bundle) {
-        int threads = config.engine().threads();
-        return threads > 0 ? OrtAnomalyEngine.open(bundle.graphFile(), threads) : OrtAnomalyEngine.open(bundle.graphFile());
+        ApplianceConfig.Engine e = config.engine();
+        EngineSettings settings = EngineSettings.defaults()
+                .withMode(EngineMode.parse(e.backend()))
+                .withBuildIfMissing(e.buildIfMissing())
+                .withPrecision(TrtPrecision.parse(e.precision()))
+                .withMaxBatch(Math.max(e.maxBatch(), config.batching().maxBatchSize()))
+                .withOptBatch(Math.min(config.batching().maxBatchSize(), Math.max(e.maxBatch(), config.batching().maxBatchSize())))
+                .withWorkspaceBytes(e.workspaceMib() << 20);
+        SelectedEngine selected = selector.select(bundle.dir(), settings);
+        engineReason = selected.statusMessage();
+        LOG.info(engineReason);
+        return selected.engine();
     }
+
+    /** Which backend serves and why (for health and the status message). */
+    public String engineReason() { return engineReason; }
 
     private void modelSwapped() {
         metrics.modelChanged(models.current());

@@ -27,10 +27,15 @@ public interface Backends {
     String digest(Path model);
 
     static Backends real() {
+        return real(0);
+    }
+
+    /** The real backends; {@code ortThreads} ONNX Runtime intra-op threads (0 = one per core). */
+    static Backends real(int ortThreads) {
         return new Backends() {
             @Override
             public AnomalyEngine openOnnxRuntime(Path model) {
-                return OrtAnomalyEngine.open(model);
+                return ortThreads > 0 ? OrtAnomalyEngine.open(model, ortThreads) : OrtAnomalyEngine.open(model);
             }
 
             @Override

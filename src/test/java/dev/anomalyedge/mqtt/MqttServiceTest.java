@@ -1,0 +1,114 @@
+package dev.anomalyedge.mqtt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.anomalyedge.demo.SyntheticParts;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The appliance's MQTT side through the REST API, against a real broker: results at QoS 1 on the ISA-95 topic,
+ * the retained birth, nothing for rejected requests, and a broker outage with none lost and order kept.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = BrokerResource.class, restrictToAnnotatedClass = true)
+@TestProfile(MqttServiceTest.WithBroker.class)
+class MqttServiceTest {
+    public static class WithBroker implements QuarkusTestProfile { }
+
+    static final String BASE = "plant/site1/area1/line7/cell1";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeEach
+    void ready() {
+        long until = System.nanoTime() + 120_000_000_000L;
+        while (RestAssured.get("/q/health/ready").statusCode() != 200 && System.nanoTime() < until) sleep(100);
+        Poll.until("appliance connected to the broker", Duration.ofSeconds(30), () -> RestAssured.get("/q/health/ready").asString()
+                .contains("\"connected\": true"));
+    }
+
+    static byte[] png(long seed) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(SyntheticParts.generate(160, seed, SyntheticParts.Defect.SPOT).image(), "png", out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void resultsArriveAtQos1WithTheRetainedBirthAndHeatmap() throws Exception {
+        try (TestSubscriber sub = TestSubscriber.subscribe(BrokerResource.broker.port(), BASE + "/#")) {
+            JsonNode birth = JSON.readTree(TestSubscriber.utf8(sub.await(BASE + "/status", 1, Duration.ofSeconds(10)).get(0)));
+            assertEquals("online", birth.get("state").asText());
+            assertEquals("demo", birth.get("model").asText());
+
+            String id = given().contentType("image/png").header("X-Part-Id", "PLC-42").body(png(1)).post("/api/v1/inspections")
+                    .then().statusCode(200).extract().jsonPath().getString("id");
+            Mqtt5Publish msg = sub.awaitPayload(BASE + "/result", p -> p.contains(id), Duration.ofSeconds(10));
+            assertEquals(MqttQos.AT_LEAST_ONCE, msg.getQos());
+            JsonNode result = JSON.readTree(TestSubscriber.utf8(msg));
+            assertEquals("PLC-42", result.get("part_id").asText());
+            assertTrue(result.get("score").isNumber());
+            assertTrue(result.get("anomaly_map") == null && result.get("resized") == null, "no image bytes in the result");
+            sub.await(BASE + "/heatmap", 1, Duration.ofSeconds(10));
+
+            int before = sub.on(BASE + "/result").size();
+            given().contentType("image/png").body("garbage".getBytes()).post("/api/v1/inspections").then().statusCode(422);
+            given().contentType("image/png").header("X-Part-Id", "PLC-43").body(png(2)).post("/api/v1/inspections")
+                    .then().statusCode(200);
+            sub.awaitPayload(BASE + "/result", p -> p.contains("PLC-43"), Duration.ofSeconds(10));
+            assertEquals(before + 1, sub.on(BASE + "/result").size(), "the rejected request published nothing");
+        }
+    }
+
+    @Test
+    void brokerOutageLosesNothingAndKeepsOrder() throws Exception {
+        int n = 12;
+        BrokerResource.broker.stop();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(given().contentType("image/png").header("X-Part-Id", "OUT-" + i).body(png(10 + i))
+                    .post("/api/v1/inspections").then().statusCode(200).extract().jsonPath().getString("id"));
+        }
+        Poll.until("backlog of " + n + " on disk", Duration.ofSeconds(10),
+                () -> RestAssured.get("/q/health/ready").asString().contains("\"backlog\": " + n));
+        given().get("/q/health/ready").then().statusCode(200); // still ready while the broker is away
+        BrokerResource.broker.start();
+        try (TestSubscriber sub = TestSubscriber.subscribe(BrokerResource.broker.port(), BASE + "/result")) {
+            Poll.until("all " + n + " outage results", Duration.ofSeconds(60),
+                    () -> sub.on(BASE + "/result").stream().filter(p -> TestSubscriber.utf8(p).contains("OUT-")).count() >= n);
+            List<String> got = new ArrayList<>();
+            for (Mqtt5Publish p : sub.on(BASE + "/result")) {
+                JsonNode r = JSON.readTree(TestSubscriber.utf8(p));
+                if (!r.get("part_id").asText().startsWith("OUT-")) continue;
+                got.add(r.get("id").asText());
+                assertTrue(r.get("is_historical").asBoolean(), "queued during the outage → historical");
+                assertEquals("true", TestSubscriber.userProperty(p, "is_historical"));
+            }
+            assertEquals(ids, got.subList(0, n), "all results, in order");
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
