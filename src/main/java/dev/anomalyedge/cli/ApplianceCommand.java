@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "appliance", mixinStandardHelpOptions = true, version = "anomaly-appliance 0.1.0",
         description = "AnomalyCLIP zero-shot visual anomaly detection appliance.",
         subcommands = {ServeCommand.class, ExportCommand.class, InspectCommand.class, DemoCommand.class, RandomClipCommand.class,
-                BenchmarkCommand.class, BuildEngineCommand.class})
+                BenchmarkCommand.class, BuildEngineCommand.class, LoadTestCommand.class})
 public class ApplianceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -5,14 +5,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import picocli.CommandLine;
 
-/** Errors reach the operator as one clear line (exit code 2); set -Dappliance.debug=true for the stack trace. */
+/** Errors reach the operator as one clear line (exit code 2); set -Ddev.anomalyedge.debug=true for the stack trace. */
 @ApplicationScoped
 public class CliConfiguration {
     @Produces
     CommandLine commandLine(PicocliCommandLineFactory factory) {
         return factory.create().setExecutionExceptionHandler((ex, cl, parseResult) -> {
             cl.getErr().println("error: " + describe(ex));
-            if (Boolean.getBoolean("appliance.debug")) ex.printStackTrace(cl.getErr());
+            if (Boolean.getBoolean("dev.anomalyedge.debug")) ex.printStackTrace(cl.getErr());
             return 2;
         });
     }

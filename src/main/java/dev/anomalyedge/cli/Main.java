@@ -12,7 +12,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 @QuarkusMain
 public class Main {
     /** System property set for one-shot commands; the service stays dormant when it is true. */
-    public static final String COMMAND_MODE = "appliance.command-mode";
+    public static final String COMMAND_MODE = "dev.anomalyedge.command-mode";
 
     public static void main(String... args) {
         boolean serve = args.length == 0 || args[0].equals("serve");
