@@ -24,7 +24,7 @@ public class BenchmarkCommand implements Runnable {
     @Option(names = "--batch-sizes", split = ",", defaultValue = "1,4", description = "batch sizes (default: ${DEFAULT-VALUE})")
     List<Integer> batchSizes;
 
-    @Option(names = "--runs", defaultValue = "2", description = "timed runs per batch size after one warm-up (default: ${DEFAULT-VALUE})")
+    @Option(names = "--runs", defaultValue = "2", description = "timed runs per batch size (one warm-up run precedes the first batch size) (default: ${DEFAULT-VALUE})")
     int runs;
 
     @picocli.CommandLine.Mixin
@@ -44,10 +44,12 @@ public class BenchmarkCommand implements Runnable {
             System.out.printf("session load: %.2f s, peak RSS so far %s%n", (System.nanoTime() - t0) / 1e9, peakRss());
             SplittableRandom r = new SplittableRandom(7);
             System.out.println("batch | wall s/batch | wall s/image | cpu s/image");
+            boolean warm = false;
             for (int b : batchSizes) {
                 float[] images = new float[b * 3 * s * s];
                 for (int i = 0; i < images.length; i++) images[i] = (float) (r.nextDouble() * 4 - 2);
-                engine.score(images, b); // warm-up
+                if (!warm) engine.score(images, b); // one warm-up run (session, arenas, JIT) before the first timing
+                warm = true;
                 double wall = 0;
                 double cpu = 0;
                 for (int k = 0; k < runs; k++) {

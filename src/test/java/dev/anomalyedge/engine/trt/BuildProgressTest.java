@@ -41,7 +41,7 @@ class BuildProgressTest {
 
     @Test
     void theHeartbeatThreadStopsOnClose() {
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         BuildProgress p = new BuildProgress("plan y", lines::add, Duration.ofMillis(5));
         try (var phase = p.phase("build")) {
             long deadline = System.nanoTime() + 5_000_000_000L;
