@@ -59,7 +59,7 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--pseudo-anomalies", description = "add pseudo-anomalies made from the good images (needed for a good-only data set)")
     boolean pseudoAnomalies;
 
-    @Option(names = "--pseudo-per-class", defaultValue = "0", description = "pseudo-anomalies per class (default: as many as the class has good images)")
+    @Option(names = "--pseudo-per-class", defaultValue = "0", description = "pseudo-anomalies per class (default: as many as the largest class has good images)")
     int pseudoPerClass;
 
     @Option(names = "--out", required = true, description = "bundle directory to write, e.g. models/<name>/<version> in the model repository")

@@ -25,7 +25,9 @@ import java.util.Map;
  * parts shows any defective pixel.
  *
  * <p><b>With anomalies</b>: {@link Method#F1_MAX} takes the threshold that maximises F1 of "anomalous" over all
- * images (the midpoint between the adjacent distinct scores; ties prefer the higher threshold) and, for pixels, F1
+ * images (the midpoint between the adjacent distinct scores; ties prefer the higher threshold; thresholds that would
+ * flag every good image are excluded, since uninformative scores otherwise make "flag everything" the F1 optimum)
+ * and, for pixels, F1
  * over all pixels of the good images and of the anomalous images with masks (on a histogram of
  * {@value #PIXEL_BINS} bins over [0, hi]). {@link Method#TARGET_RECALL} takes the highest threshold that still flags
  * the target fraction of anomalous images (for pixels: of anomalous pixels). Without masked anomalies the pixel
@@ -231,15 +233,19 @@ public final class Calibrator {
                 + "max good score + margin (std of good scores, capped halfway to " + fmt(hi) + ")");
     }
 
-    /** Threshold maximising F1 of "score >= t ⇒ anomalous"; ties prefer the higher threshold. */
+    /**
+     * Threshold maximising F1 of "score >= t ⇒ anomalous"; ties prefer the higher threshold. Thresholds that flag every
+     * good image are not considered (when there are good images and another choice): with uninformative scores F1 is
+     * otherwise maximised by flagging every part.
+     */
     static double f1Max(float[] good, float[] anom) {
-        float[] all = concat(good, anom);
-        float[] distinct = distinctDescending(all);
-        double best = -1, bestT = distinct[0];
+        float[] distinct = distinctDescending(concat(good, anom));
+        double best = -1, bestT = Math.nextUp(distinct[0]);   // only if every choice flags all good images: flag none
         for (int i = 0; i < distinct.length; i++) {
+            // flag everything >= distinct[i]: a threshold between it and the next lower value
             double t = i + 1 < distinct.length ? (distinct[i] + (double) distinct[i + 1]) / 2 : lowerThan(distinct[i]);
-            // flagging everything ≥ distinct[i]: use a threshold between it and the next lower value
             long tp = countAtLeast(anom, distinct[i]), fp = countAtLeast(good, distinct[i]);
+            if (good.length > 0 && fp == good.length) continue;
             double f1 = tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + (anom.length - tp));
             if (f1 > best) {
                 best = f1;

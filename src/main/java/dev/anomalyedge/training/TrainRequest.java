@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param data            labelled data set root
  * @param format          its layout (AUTO detects)
  * @param pseudoAnomalies add pseudo-anomalies made from the good images (required for a good-only data set)
- * @param pseudoPerClass  pseudo-anomalies per class; 0 = as many as the class has good images
+ * @param pseudoPerClass  pseudo-anomalies per class; 0 = as many as the largest class has good images
  * @param trainer         epochs, batch size, learning rate, seed, recipe
  * @param out             bundle directory to write (e.g. {@code models/<name>/<version>} in the model repository)
  * @param name            model name, null = the parent directory's name

@@ -51,7 +51,8 @@ import java.util.function.Consumer;
  *   <li>record the settings, losses, metrics and calibration in the manifest ({@code training}, {@code calibration}).</li>
  * </ol>
  * Scratch files (pseudo-anomalies, the tuned learner before export) live in a work folder beside the output and are
- * deleted at the end. Cancellation is checked between images and steps; a cancelled run leaves no bundle behind.
+ * deleted at the end. Cancellation is checked between images and steps; a cancelled or failed run leaves no bundle
+ * behind (one exported before a failure in the validation step is removed again).
  */
 public final class Training {
     /** AnomalyCLIP's own prompt-learner checkpoint in the bundle. */
@@ -84,6 +85,8 @@ public final class Training {
             progress.accept(TrainingProgress.of(TrainingProgress.Phase.PREPARING, 0, 0, 0));
             Dataset data = loadData(r, work, log);
             List<Sample> samples = data.samples();
+            Dataset val = r.validationData() == null ? null   // checked now, not after hours of training
+                    : DatasetLoader.load(r.validationData(), Format.AUTO, LoadOptions.defaults().withPseudoAnomalies(true));
             check(cancelled);
 
             TorchRuntime.setThreads(r.threads());
@@ -158,29 +161,32 @@ public final class Training {
                     r.textHeads(), out, r.name(), r.version(), r.demo(), r.note()));
             TorchCheckpointWriter.writePromptLearner(bundle.dir().resolve(PROMPT_LEARNER_PTH), Safetensors.read(tuned).asMap());
 
-            Evaluation.Report validation = null;
-            Calibrator.Result calibrated = null;
-            if (r.validationData() != null) {
-                Dataset val = DatasetLoader.load(r.validationData(), Format.AUTO, LoadOptions.defaults().withPseudoAnomalies(true));
-                Calibrator.Data cal = new Calibrator.Data(mapUpperBound(settings));
-                try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(bundle.graphFile(), r.threads())) {
-                    long v0 = System.nanoTime();
-                    validation = Evaluation.run(val, ImageScorer.of(engine, r.engineBatch()), r.engineBatch(), cal,
-                            done -> progress.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, val.samples().size(),
-                                    (System.nanoTime() - v0) / 1e9)), cancelled);
+            try {
+                Evaluation.Report validation = null;
+                Calibrator.Result calibrated = null;
+                if (val != null) {
+                    Calibrator.Data cal = new Calibrator.Data(mapUpperBound(settings));
+                    try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(bundle.graphFile(), r.threads())) {
+                        long v0 = System.nanoTime();
+                        validation = Evaluation.run(val, ImageScorer.of(engine, r.engineBatch()), r.engineBatch(), cal,
+                                done -> progress.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, val.samples().size(),
+                                        (System.nanoTime() - v0) / 1e9)), cancelled);
+                    }
+                    log.accept("validation set " + val.root() + ":\n" + Evaluation.summary(validation));
+                    calibrated = Calibrator.calibrate(cal, r.calibration());
+                    log.accept(String.format(Locale.ROOT, "calibrated (%s): image threshold %.6f, pixel threshold %.6f", calibrated.method().id(),
+                            calibrated.imageThreshold(), calibrated.pixelThreshold()));
                 }
-                log.accept("validation set " + val.root() + ":\n" + Evaluation.summary(validation));
-                calibrated = Calibrator.calibrate(cal, r.calibration());
-                log.accept(String.format(Locale.ROOT, "calibrated (%s): image threshold %.6f, pixel threshold %.6f", calibrated.method().id(),
-                        calibrated.imageThreshold(), calibrated.pixelThreshold()));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> training = trainingMap(r, data, start, epochs, before, after, validation, cacheStats, started, seconds);
+                bundle = ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withTraining(training)
+                        .withCalibration(calibrated == null ? null : withData(calibrated.toManifest(), r.validationData())));
+                progress.accept(TrainingProgress.of(TrainingProgress.Phase.DONE, 1, 1, seconds));
+                return new Outcome(bundle, epochs, before, after, validation, calibrated, seconds);
+            } catch (IOException | RuntimeException e) {
+                FeatureGraph.deleteTree(bundle.dir());   // no half-described bundle: without its training record it is not the run's
+                throw e;
             }
-
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            Map<String, Object> training = trainingMap(r, data, start, epochs, before, after, validation, cacheStats, started, seconds);
-            bundle = ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withTraining(training)
-                    .withCalibration(calibrated == null ? null : withData(calibrated.toManifest(), r.validationData())));
-            progress.accept(TrainingProgress.of(TrainingProgress.Phase.DONE, 1, 1, seconds));
-            return new Outcome(bundle, epochs, before, after, validation, calibrated, seconds);
         } finally {
             FeatureGraph.deleteTree(work);
         }

@@ -97,6 +97,19 @@ class CalibratorTest {
     }
 
     @Test
+    void f1MaxDoesNotCollapseToFlaggingEveryPartOnUninformativeScores() {
+        // anomalies are the majority and the scores carry no information: "flag all" would have F1 = 2·6/(2·6+4) = 0.75
+        Calibrator.Data d = new Calibrator.Data(1.0);
+        float[] good = {0.3f, 0.5f, 0.7f, 0.9f};
+        float[] bad = {0.2f, 0.4f, 0.6f, 0.8f, 0.35f, 0.55f};
+        for (float g : good) d.add(0, g, map(0.2f), new byte[16]);
+        for (float b : bad) d.add(1, b, map(0.2f), null);
+        Calibrator.Result r = Calibrator.calibrate(d, Calibrator.Options.automatic());
+        assertTrue(r.goodFlaggedRate() < 1.0, "good flagged " + r.goodFlaggedRate() + " at " + r.imageThreshold());
+        assertTrue(r.imageThreshold() > 0.3f, "at least the lowest good part passes: " + r.imageThreshold());
+    }
+
+    @Test
     void refusesWhatCannotBeDone() {
         assertThrows(IllegalArgumentException.class, () -> Calibrator.calibrate(goods(0.1f), new Calibrator.Options(Calibrator.Method.F1_MAX, 0.01, 0.9)));
         assertThrows(IllegalArgumentException.class, () -> rate(0.6));
