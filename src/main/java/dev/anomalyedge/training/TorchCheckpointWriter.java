@@ -1,6 +1,5 @@
 package dev.anomalyedge.training;
 
-import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.tensor.Tensor;
 
 import java.io.ByteArrayOutputStream;
@@ -155,10 +154,5 @@ public final class TorchCheckpointWriter {
 
     private void le(long v, int bytes) {
         for (int i = 0; i < bytes; i++) pickle.write((int) (v >>> (8 * i)) & 0xff);
-    }
-
-    /** The dtype a tensor is written with. */
-    static DType storedType(Tensor t) {
-        return t.isFloating() ? DType.F32 : DType.I32;
     }
 }
