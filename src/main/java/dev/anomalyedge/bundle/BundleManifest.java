@@ -37,6 +37,18 @@ public record BundleManifest(
     public static final String FORMAT = "anomalyclip-bundle";
     public static final int FORMAT_VERSION = 1;
 
+    /** This manifest with {@code calibration} replaced (null removes it). */
+    public BundleManifest withCalibration(Map<String, Object> calibration) {
+        return new BundleManifest(format, formatVersion, name, version, createdAt, toolVersion, demo, note, architecture,
+                settings, preprocessing, sources, files, outputs, calibration, training);
+    }
+
+    /** This manifest with {@code training} replaced (null removes it). */
+    public BundleManifest withTraining(Map<String, Object> training) {
+        return new BundleManifest(format, formatVersion, name, version, createdAt, toolVersion, demo, note, architecture,
+                settings, preprocessing, sources, files, outputs, calibration, training);
+    }
+
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Architecture(String family, int visionWidth, int visionLayers, int visionHeads, int patchSize,
                                int storedGrid, int embedDim, int contextLength, int vocabSize, int textWidth,

@@ -102,4 +102,20 @@ public final class ModelBundle {
     static void writeManifest(Path dir, BundleManifest m) throws IOException {
         JSON.writeValue(dir.resolve(MANIFEST).toFile(), m);
     }
+
+    /**
+     * Replaces {@code dir/bundle.json} atomically (written to a temporary file beside it, then renamed over it), so a
+     * reader sees the old or the new manifest, never a partial one. Returns the bundle as reloaded.
+     */
+    public static ModelBundle rewriteManifest(Path dir, BundleManifest m) throws IOException {
+        Path tmp = Files.createTempFile(dir, MANIFEST, ".tmp");
+        try {
+            JSON.writeValue(tmp.toFile(), m);
+            Files.move(tmp, dir.resolve(MANIFEST), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return load(dir);
+    }
 }

@@ -1,0 +1,103 @@
+package dev.anomalyedge.cli;
+
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.training.Calibrator;
+import dev.anomalyedge.training.Evaluation;
+import dev.anomalyedge.training.ImageScorer;
+import dev.anomalyedge.training.Training;
+import dev.anomalyedge.training.TrainingProgress;
+import dev.anomalyedge.training.data.Dataset;
+import dev.anomalyedge.training.data.DatasetLoader;
+import dev.anomalyedge.training.data.Format;
+import dev.anomalyedge.training.data.LoadOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = {"Set a bundle's OK/NG thresholds from a validation set and store them in its bundle.json (calibration).",
+                "Good images only: the (1 - rate) quantile of the good scores (max good score + margin when there are too few);",
+                "with anomalies: F1-max, or a target recall."})
+public class CalibrateCommand implements Callable<Integer> {
+    @Option(names = "--bundle", required = true, description = "bundle directory (its bundle.json is rewritten)")
+    Path bundleDir;
+
+    @Option(names = "--data", required = true, description = "validation data set root")
+    Path data;
+
+    @Option(names = "--format", defaultValue = "auto", converter = TrainCommand.FormatConverter.class,
+            description = "mvtec, visa, meta, folder or auto (default: ${DEFAULT-VALUE})")
+    Format format;
+
+    @Option(names = "--method", converter = MethodConverter.class,
+            description = "good-quantile, f1-max or target-recall (default: target-recall with --target-recall, good-quantile with"
+                    + " --target-false-alarm-rate, else f1-max when the set has anomalies and good-quantile otherwise)")
+    Calibrator.Method method;
+
+    @Option(names = "--target-false-alarm-rate", description = "allowed fraction of good parts flagged (default: "
+            + Calibrator.DEFAULT_FALSE_ALARM_RATE + ")")
+    Double targetFalseAlarmRate;
+
+    @Option(names = "--target-recall", description = "fraction of anomalies to flag (target-recall method)")
+    Double targetRecall;
+
+    @Option(names = "--batch-size", defaultValue = "1", description = "images per engine call (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelBundle bundle = ModelBundle.load(bundleDir);
+        Calibrator.Options options = options(method, targetFalseAlarmRate, targetRecall);
+        Dataset ds = DatasetLoader.load(data, format, LoadOptions.defaults().withPseudoAnomalies(true));
+        Console.info(String.format(Locale.ROOT, "calibrating %s/%s on %s: %d good, %d anomalous images", bundle.name(), bundle.version(),
+                ds.root(), ds.goodCount(), ds.anomalousCount()));
+        Calibrator.Data cal = new Calibrator.Data(Training.mapUpperBound(bundle.settings()));
+        long t0 = System.nanoTime();
+        try (OrtAnomalyEngine engine = threads == null ? OrtAnomalyEngine.open(bundle.graphFile()) : OrtAnomalyEngine.open(bundle.graphFile(), threads)) {
+            TrainCommand.ProgressPrinter printer = new TrainCommand.ProgressPrinter(Console::info, 2.0);
+            Evaluation.run(ds, ImageScorer.of(engine, batchSize), batchSize, cal, done -> printer.accept(TrainingProgress.of(
+                    TrainingProgress.Phase.EVALUATING, done, ds.samples().size(), (System.nanoTime() - t0) / 1e9)), () -> false);
+        }
+        Calibrator.Result r = Calibrator.calibrate(cal, options);
+        Map<String, Object> m = r.toManifest();
+        m.put("data", ds.root().toString());
+        ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withCalibration(m));
+        System.out.printf(Locale.ROOT, "image_threshold %.6f%npixel_threshold %.6f%nmethod %s%n", r.imageThreshold(), r.pixelThreshold(),
+                r.method().id());
+        Console.info("image: " + r.imageRule());
+        Console.info("pixel: " + r.pixelRule());
+        Console.info(String.format(Locale.ROOT, "on this set: %.1f%% of good parts flagged%s", 100 * r.goodFlaggedRate(),
+                r.anomalousRecall() == null ? "" : String.format(Locale.ROOT, ", %.1f%% of anomalous parts flagged", 100 * r.anomalousRecall())));
+        Console.info("wrote the calibration into " + bundle.dir().resolve(ModelBundle.MANIFEST));
+        return 0;
+    }
+
+    /** The calibration options the flags ask for (see --method). */
+    static Calibrator.Options options(Calibrator.Method method, Double falseAlarmRate, Double recall) {
+        Calibrator.Method m = method;
+        if (m == null && recall != null) m = Calibrator.Method.TARGET_RECALL;
+        if (m == null && falseAlarmRate != null) m = Calibrator.Method.GOOD_QUANTILE;
+        return new Calibrator.Options(m, falseAlarmRate != null ? falseAlarmRate : Calibrator.DEFAULT_FALSE_ALARM_RATE,
+                recall != null ? recall : Calibrator.Options.automatic().targetRecall());
+    }
+
+    static final class MethodConverter implements ITypeConverter<Calibrator.Method> {
+        @Override
+        public Calibrator.Method convert(String value) {
+            try {
+                return Calibrator.Method.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown calibration method '" + value + "': use good-quantile, f1-max or target-recall");
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.anomalyedge.training;
+
+import dev.anomalyedge.tensor.Tensor;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes a prompt-learner state dict in AnomalyCLIP's own checkpoint format (spec 3.2), the file {@code train.py}
+ * saves and {@code test.py} loads: {@code torch.save({"prompt_learner": state_dict}, f)}.
+ *
+ * <p>PyTorch's zip serialisation: an uncompressed zip with one top-level folder {@code <root>} holding
+ * {@code data.pkl} (pickle protocol 2), {@code data/<n>} (the raw little-endian bytes of storage n), {@code version}
+ * ("3") and {@code byteorder} ("little"). The pickle builds
+ * <pre>
+ * {"prompt_learner": OrderedDict([(name, torch._utils._rebuild_tensor_v2(
+ *      persistent_id(("storage", torch.FloatStorage | torch.IntStorage, "n", "cpu", numel)),
+ *      0, shape, contiguous_stride, False, OrderedDict())), ...])}
+ * </pre>
+ * One storage per tensor (the reference's prefix/suffix buffers share one, which a reader cannot tell apart from
+ * separate copies). Float tensors are written as float32, integer ones (the token ids) as int32, like the reference.
+ */
+public final class TorchCheckpointWriter {
+    private final ByteArrayOutputStream pickle = new ByteArrayOutputStream();
+
+    private TorchCheckpointWriter() {}
+
+    /** Writes {@code {"prompt_learner": stateDict}} to {@code file} (atomically: temporary file, then rename). */
+    public static void writePromptLearner(Path file, Map<String, Tensor> stateDict) throws IOException {
+        String root = stem(file);
+        TorchCheckpointWriter w = new TorchCheckpointWriter();
+        Map<String, byte[]> storages = new LinkedHashMap<>();
+        w.op(0x80).op(2);                                                      // PROTO 2
+        w.op('}').string("prompt_learner");                                    // EMPTY_DICT, key
+        w.global("collections", "OrderedDict").op(')').op('R').op('(');        // OrderedDict(), MARK
+        for (Map.Entry<String, Tensor> e : stateDict.entrySet()) {
+            Tensor t = e.getValue();
+            String key = Integer.toString(storages.size());
+            boolean floating = t.isFloating();
+            storages.put(key, floating ? floatBytes(t.floats()) : intBytes(t.longs(), e.getKey()));
+            long[] shape = t.shape();
+            w.string(e.getKey());
+            w.global("torch._utils", "_rebuild_tensor_v2").op('(');
+            w.op('(').string("storage").global("torch", floating ? "FloatStorage" : "IntStorage").string(key).string("cpu")
+                    .integer(t.numel()).op('t').op('Q');                        // persistent id tuple, BINPERSID
+            w.integer(0).tuple(shape).tuple(contiguousStride(shape)).op(0x89); // offset, size, stride, requires_grad False
+            w.global("collections", "OrderedDict").op(')').op('R');            // backward_hooks
+            w.op('t').op('R');
+        }
+        w.op('u').op('s').op('.');                                              // SETITEMS, SETITEM, STOP
+
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(root + "/data.pkl", w.pickle.toByteArray());
+        entries.put(root + "/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+        storages.forEach((k, b) -> entries.put(root + "/data/" + k, b));
+        entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream fo = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(fo)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                ZipEntry z = new ZipEntry(e.getKey());
+                z.setMethod(ZipEntry.STORED);
+                z.setSize(e.getValue().length);
+                CRC32 crc = new CRC32();
+                crc.update(e.getValue());
+                z.setCrc(crc.getValue());
+                zip.putNextEntry(z);
+                zip.write(e.getValue());
+                zip.closeEntry();
+            }
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        String s = dot > 0 ? n.substring(0, dot) : n;
+        return s.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    static long[] contiguousStride(long[] shape) {
+        long[] stride = new long[shape.length];
+        long s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            stride[i] = s;
+            s *= shape[i];
+        }
+        return stride;
+    }
+
+    private static byte[] floatBytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : v) b.putFloat(x);
+        return b.array();
+    }
+
+    private static byte[] intBytes(long[] v, String name) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (long x : v) {
+            if (x != (int) x) throw new IllegalArgumentException("tensor " + name + " holds " + x + ", which does not fit int32");
+            b.putInt((int) x);
+        }
+        return b.array();
+    }
+
+    private TorchCheckpointWriter op(int b) {
+        pickle.write(b);
+        return this;
+    }
+
+    private TorchCheckpointWriter global(String module, String name) {           // GLOBAL
+        pickle.write('c');
+        pickle.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
+        return this;
+    }
+
+    private TorchCheckpointWriter string(String s) {                             // BINUNICODE
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        pickle.write('X');
+        le(b.length, 4);
+        pickle.writeBytes(b);
+        return this;
+    }
+
+    private TorchCheckpointWriter integer(long v) {
+        if (v == (int) v) {                                                      // BININT
+            pickle.write('J');
+            le(v, 4);
+        } else {                                                                 // LONG1, 8 bytes
+            pickle.write(0x8a);
+            pickle.write(8);
+            le(v, 8);
+        }
+        return this;
+    }
+
+    private TorchCheckpointWriter tuple(long[] values) {                         // MARK … TUPLE
+        op('(');
+        for (long v : values) integer(v);
+        return op('t');
+    }
+
+    private void le(long v, int bytes) {
+        for (int i = 0; i < bytes; i++) pickle.write((int) (v >>> (8 * i)) & 0xff);
+    }
+}

@@ -1,0 +1,316 @@
+package dev.anomalyedge.training;
+
+import dev.anomalyedge.bundle.BundleExporter;
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.demo.DemoModel;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.model.AnomalyClipSettings;
+import dev.anomalyedge.model.ClipArchitecture;
+import dev.anomalyedge.text.PromptDims;
+import dev.anomalyedge.text.PromptLearner;
+import dev.anomalyedge.text.PromptTemplates;
+import dev.anomalyedge.text.TextEncoder;
+import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.tokenizer.ClipTokenizer;
+import dev.anomalyedge.training.data.Dataset;
+import dev.anomalyedge.training.data.DatasetLoader;
+import dev.anomalyedge.training.data.Format;
+import dev.anomalyedge.training.data.LoadOptions;
+import dev.anomalyedge.training.data.PseudoAnomalyWriter;
+import dev.anomalyedge.training.data.Sample;
+import dev.anomalyedge.weights.Checkpoints;
+import dev.anomalyedge.weights.Safetensors;
+import dev.anomalyedge.weights.StateDict;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * One training run, from a labelled data set to a new bundle:
+ * <ol>
+ *   <li>load the data set (MVTec: every labelled image, test/ with masks and train/good); optionally add
+ *       pseudo-anomalies made from the good images;</li>
+ *   <li>read the CLIP checkpoint; start from the given prompt learner or initialise one as the reference does;</li>
+ *   <li>extract the features of every image once with the {@link FeatureGraph} into the {@link FeatureCache};</li>
+ *   <li>measure the start (training set, from the cache), train ({@link PromptTrainer}), measure again;</li>
+ *   <li>export the bundle with the tuned prompt learner ({@link BundleExporter}: graph rebuilt with the new text
+ *       embeddings, {@code prompt_learner.safetensors} with the reference's key names), plus
+ *       {@code prompt_learner.pth} in AnomalyCLIP's own format;</li>
+ *   <li>optionally evaluate the new bundle on a validation set with its engine and calibrate its thresholds;</li>
+ *   <li>record the settings, losses, metrics and calibration in the manifest ({@code training}, {@code calibration}).</li>
+ * </ol>
+ * Scratch files (pseudo-anomalies, the tuned learner before export) live in a work folder beside the output and are
+ * deleted at the end. Cancellation is checked between images and steps; a cancelled or failed run leaves no bundle
+ * behind (one exported before a failure in the validation step is removed again).
+ */
+public final class Training {
+    /** AnomalyCLIP's own prompt-learner checkpoint in the bundle. */
+    public static final String PROMPT_LEARNER_PTH = "prompt_learner.pth";
+    private static final String BPE_FILE = "bpe_simple_vocab_16e6.txt.gz";
+    private static final AtomicLong RUNS = new AtomicLong();
+
+    private Training() {}
+
+    /**
+     * The result of a run.
+     *
+     * @param before     training-set metrics of the starting prompt learner (null when not measured)
+     * @param after      training-set metrics of the tuned prompt learner (null when not measured)
+     * @param validation validation-set metrics of the new bundle (null without validation data)
+     * @param calibrated thresholds from the validation set (null without validation data)
+     */
+    public record Outcome(ModelBundle bundle, List<PromptTrainer.EpochSummary> epochs, Evaluation.Report before,
+                          Evaluation.Report after, Evaluation.Report validation, Calibrator.Result calibrated, double seconds) {}
+
+    public static Outcome run(TrainRequest r, Consumer<TrainingProgress> progress, Consumer<String> log, BooleanSupplier cancelled)
+            throws IOException {
+        long t0 = System.nanoTime();
+        Instant started = Instant.now();
+        Path out = r.out().toAbsolutePath().normalize();
+        Files.createDirectories(out.getParent());
+        Path work = Files.createDirectories(out.resolveSibling(out.getFileName() + ".work-" + ProcessHandle.current().pid() + "-"
+                + RUNS.incrementAndGet()));
+        try {
+            progress.accept(TrainingProgress.of(TrainingProgress.Phase.PREPARING, 0, 0, 0));
+            Dataset data = loadData(r, work, log);
+            List<Sample> samples = data.samples();
+            Dataset val = r.validationData() == null ? null   // checked now, not after hours of training
+                    : DatasetLoader.load(r.validationData(), Format.AUTO, LoadOptions.defaults().withPseudoAnomalies(true));
+            check(cancelled);
+
+            TorchRuntime.setThreads(r.threads());
+            log.accept("reading CLIP checkpoint " + r.clip());
+            StateDict clip = Checkpoints.read(r.clip());
+            ClipArchitecture arch = ClipArchitecture.infer(clip, r.visionHeads(), r.textHeads());
+            AnomalyClipSettings settings = r.settings();
+            settings.validate(arch);
+            log.accept("architecture: " + arch);
+            FeatureGraph graph = FeatureGraph.ensure(r.cacheDir(), clip, Checkpoints.sha256(r.clip()), arch, settings, log);
+            FeatureStore.Shape shape = new FeatureStore.Shape(settings.featuresList().size(),
+                    settings.grid(arch) * settings.grid(arch) + 1, arch.embedDim());
+            FeatureCache cache = FeatureCache.open(r.cacheDir().resolve("features"), r.cacheMaxBytes());
+            long needed = FeatureCache.entryBytes(shape.taps(), shape.tokens(), shape.embedDim()) * samples.size();
+            if (needed > r.cacheMaxBytes()) {
+                log.accept(String.format(Locale.ROOT, "warning: the features of %d images need %.1f GiB but the cache is bounded at %.1f GiB;"
+                        + " evicted features are recomputed every epoch", samples.size(), needed / (double) (1L << 30),
+                        r.cacheMaxBytes() / (double) (1L << 30)));
+            }
+
+            Evaluation.Report before = null, after = null;
+            List<PromptTrainer.EpochSummary> epochs;
+            Path tuned = work.resolve("prompt_learner.safetensors");
+            String start;
+            Map<String, Object> cacheStats = new LinkedHashMap<>();
+            try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(graph.model(), r.threads());
+                 TextEncoder encoder = TextEncoder.load(clip, arch);
+                 PromptLearner learner = startingLearner(r, clip, arch, log)) {
+                clip = null; // the text weights are in libtorch and the vision weights in the graph now
+                start = r.prompts() != null ? r.prompts().toString() : "initialised with seed " + r.trainer().seed();
+                FeatureStore store = new FeatureStore(engine, graph.sha256(), cache, shape, r.engineBatch());
+
+                long e0 = System.nanoTime();
+                List<Path> images = samples.stream().map(Sample::image).toList();
+                if (!store.prefetch(images, done -> progress.accept(TrainingProgress.of(TrainingProgress.Phase.EXTRACTING_FEATURES,
+                        done, images.size(), (System.nanoTime() - e0) / 1e9)), cancelled)) {
+                    throw new CancellationException("cancelled while extracting features");
+                }
+                log.accept(String.format(Locale.ROOT, "features of %d images ready (%d computed, %.1f s)", images.size(),
+                        store.computedImages(), (System.nanoTime() - e0) / 1e9));
+
+                int grid = settings.grid(arch);
+                if (r.trainSetMetrics()) {
+                    before = measure(data, store, encoder.normalizedEmbeddings(learner), arch, grid, settings, r, progress, cancelled);
+                    log.accept("before training (training set, from cached features):\n" + Evaluation.summary(before));
+                }
+                PromptTrainer trainer = new PromptTrainer(encoder, learner, store, r.trainer());
+                log.accept(String.format(Locale.ROOT, "training %d epochs x %d steps (batch %d, lr %g, seed %d, %s recipe) on %d images",
+                        r.trainer().epochs(), PromptTrainer.stepsPerEpoch(samples.size(), r.trainer().batchSize()), r.trainer().batchSize(),
+                        r.trainer().lr(), r.trainer().seed(), r.trainer().recipe().name().toLowerCase(Locale.ROOT), samples.size()));
+                epochs = trainer.train(samples, progress, cancelled);
+                for (PromptTrainer.EpochSummary e : epochs) {
+                    log.accept(String.format(Locale.ROOT, "epoch %d: mean loss %.5f (%d steps, %.1f s)", e.epoch(), e.meanLoss(), e.steps(), e.seconds()));
+                }
+                if (r.trainSetMetrics()) {
+                    after = measure(data, store, encoder.normalizedEmbeddings(learner), arch, grid, settings, r, progress, cancelled);
+                    log.accept("after training (training set, from cached features):\n" + Evaluation.summary(after));
+                }
+                Safetensors.write(tuned, learner.stateDict(), Map.of("format", "AnomalyCLIP prompt_learner state_dict"));
+                FeatureCache.Stats st = cache.stats();
+                cacheStats.put("dir", cache.dir().toString());
+                cacheStats.put("hits", st.hits());
+                cacheStats.put("misses", st.misses());
+                cacheStats.put("computed_images", store.computedImages());
+                cacheStats.put("size_bytes", st.sizeBytes());
+                cacheStats.put("max_bytes", st.maxBytes());
+            }
+            check(cancelled);
+
+            progress.accept(TrainingProgress.of(TrainingProgress.Phase.EXPORTING, 0, 0, 0));
+            ModelBundle bundle = new BundleExporter(log).export(new BundleExporter.Request(r.clip(), tuned, settings, r.visionHeads(),
+                    r.textHeads(), out, r.name(), r.version(), r.demo(), r.note()));
+            TorchCheckpointWriter.writePromptLearner(bundle.dir().resolve(PROMPT_LEARNER_PTH), Safetensors.read(tuned).asMap());
+
+            try {
+                Evaluation.Report validation = null;
+                Calibrator.Result calibrated = null;
+                if (val != null) {
+                    Calibrator.Data cal = new Calibrator.Data(mapUpperBound(settings));
+                    try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(bundle.graphFile(), r.threads())) {
+                        long v0 = System.nanoTime();
+                        validation = Evaluation.run(val, ImageScorer.of(engine, r.engineBatch()), r.engineBatch(), cal,
+                                done -> progress.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, val.samples().size(),
+                                        (System.nanoTime() - v0) / 1e9)), cancelled);
+                    }
+                    log.accept("validation set " + val.root() + ":\n" + Evaluation.summary(validation));
+                    calibrated = Calibrator.calibrate(cal, r.calibration());
+                    log.accept(String.format(Locale.ROOT, "calibrated (%s): image threshold %.6f, pixel threshold %.6f", calibrated.method().id(),
+                            calibrated.imageThreshold(), calibrated.pixelThreshold()));
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> training = trainingMap(r, data, start, epochs, before, after, validation, cacheStats, started, seconds);
+                bundle = ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withTraining(training)
+                        .withCalibration(calibrated == null ? null : withData(calibrated.toManifest(), r.validationData())));
+                progress.accept(TrainingProgress.of(TrainingProgress.Phase.DONE, 1, 1, seconds));
+                return new Outcome(bundle, epochs, before, after, validation, calibrated, seconds);
+            } catch (IOException | RuntimeException e) {
+                FeatureGraph.deleteTree(bundle.dir());   // no half-described bundle: without its training record it is not the run's
+                throw e;
+            }
+        } finally {
+            FeatureGraph.deleteTree(work);
+        }
+    }
+
+    /** The largest value of an anomaly map: K taps of probabilities summed, or their mean. */
+    public static double mapUpperBound(AnomalyClipSettings s) {
+        return s.tapReduction() == AnomalyClipSettings.TapReduction.SUM ? s.featuresList().size() : 1.0;
+    }
+
+    private static Map<String, Object> withData(Map<String, Object> m, Path data) {
+        m.put("data", data.toAbsolutePath().normalize().toString());
+        return m;
+    }
+
+    private static Dataset loadData(TrainRequest r, Path work, Consumer<String> log) {
+        Dataset data = DatasetLoader.load(r.data(), r.format(), LoadOptions.defaults().withPseudoAnomalies(r.pseudoAnomalies()));
+        log.accept(String.format(Locale.ROOT, "data set %s (%s): %d images, %d good, %d anomalous (%d with mask), classes %s",
+                data.root(), data.format(), data.samples().size(), data.goodCount(), data.anomalousCount(), data.maskedCount(), data.classNames()));
+        if (r.pseudoAnomalies()) {
+            int perClass = r.pseudoPerClass();
+            if (perClass == 0) {
+                perClass = (int) Math.max(1, data.byClass().values().stream()
+                        .mapToLong(l -> l.stream().filter(s -> !s.anomalous()).count()).max().orElse(1));
+            }
+            data = PseudoAnomalyWriter.addPseudoAnomalies(data, work.resolve("pseudo"), r.trainer().seed(), perClass, List.of());
+            log.accept(String.format(Locale.ROOT, "added pseudo-anomalies (up to %d per class): now %d images, %d anomalous",
+                    perClass, data.samples().size(), data.anomalousCount()));
+        }
+        return data;
+    }
+
+    /** Training-set metrics of text embeddings, from the cached features. */
+    private static Evaluation.Report measure(Dataset data, FeatureStore store, float[] text, ClipArchitecture arch, int grid,
+                                            AnomalyClipSettings settings, TrainRequest r, Consumer<TrainingProgress> progress,
+                                            BooleanSupplier cancelled) {
+        long m0 = System.nanoTime();
+        ImageScorer scorer = ImageScorer.of(store, new FeatureScorer(text, arch.embedDim(), grid, settings));
+        return Evaluation.run(data, scorer, r.trainer().batchSize(), null, done -> progress.accept(TrainingProgress.of(
+                TrainingProgress.Phase.EVALUATING, done, data.samples().size(), (System.nanoTime() - m0) / 1e9)), cancelled);
+    }
+
+    /** The prompt learner to start from: the given checkpoint, or a fresh one as the reference initialises it. */
+    static PromptLearner startingLearner(TrainRequest r, StateDict clip, ClipArchitecture arch, Consumer<String> log) {
+        PromptDims dims = PromptDims.of(r.settings(), arch);
+        if (r.prompts() != null) {
+            log.accept("starting from prompt learner " + r.prompts());
+            return PromptLearner.load(Checkpoints.readPromptLearner(r.prompts()), dims);
+        }
+        ClipTokenizer tokenizer = tokenizer(r.bpe(), r.clip(), arch, log);
+        long[][] ids = tokenizer.tokenize(PromptTemplates.texts(dims.nCtx()), arch.contextLength());
+        log.accept("initialising a fresh prompt learner (seed " + r.trainer().seed() + ")");
+        return PromptLearner.initialise(dims, ids, clip, r.trainer().seed());
+    }
+
+    /**
+     * The tokenizer for a fresh learner: {@code bpe} if given, else {@value #BPE_FILE} beside the CLIP file, else the
+     * built-in byte-level vocabulary if the model's vocabulary has exactly its size (the demo and random models).
+     */
+    static ClipTokenizer tokenizer(Path bpe, Path clipFile, ClipArchitecture arch, Consumer<String> log) {
+        ClipTokenizer t;
+        Path beside = clipFile.toAbsolutePath().resolveSibling(BPE_FILE);
+        if (bpe != null) {
+            t = ClipTokenizer.load(bpe);
+        } else if (Files.isRegularFile(beside)) {
+            log.accept("using the BPE vocabulary " + beside);
+            t = ClipTokenizer.load(beside);
+        } else {
+            t = DemoModel.byteTokenizer();
+            if (t.vocabSize() != arch.vocabSize()) {
+                throw new IllegalArgumentException("a fresh prompt learner needs the CLIP BPE vocabulary for a vocabulary of "
+                        + arch.vocabSize() + " tokens: pass --bpe FILE (" + BPE_FILE + ") or put it beside " + clipFile
+                        + ", or start from a prompt learner with --prompts");
+            }
+            log.accept("using the built-in byte-level vocabulary (" + t.vocabSize() + " tokens, as the demo model)");
+        }
+        if (t.vocabSize() != arch.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer " + t + " has " + t.vocabSize() + " tokens but the CLIP checkpoint "
+                    + clipFile + " has a vocabulary of " + arch.vocabSize());
+        }
+        return t;
+    }
+
+    private static Map<String, Object> trainingMap(TrainRequest r, Dataset data, String start, List<PromptTrainer.EpochSummary> epochs,
+                                                   Evaluation.Report before, Evaluation.Report after, Evaluation.Report validation,
+                                                   Map<String, Object> cache, Instant started, double seconds) {
+        PromptTrainer.Options o = r.trainer();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("recipe", o.recipe().name().toLowerCase(Locale.ROOT));
+        m.put("epochs", o.epochs());
+        m.put("batch_size", o.batchSize());
+        m.put("optimizer", "adam");
+        m.put("lr", o.lr());
+        var opt = o.optimizerSettings(1);
+        m.put("betas", List.of(opt.beta1(), opt.beta2()));
+        m.put("seed", o.seed());
+        m.put("shuffle", "SplittableRandom(seed) Fisher-Yates per epoch");
+        m.put("initial_prompt_learner", start);
+        m.put("data", data.root().toString());
+        m.put("format", data.format().name().toLowerCase(Locale.ROOT));
+        m.put("classes", data.classNames());
+        m.put("images", data.samples().size());
+        m.put("good", data.goodCount());
+        m.put("anomalous", data.anomalousCount());
+        m.put("with_mask", data.maskedCount());
+        m.put("pseudo_anomalies", r.pseudoAnomalies());
+        m.put("steps", epochs.stream().mapToInt(PromptTrainer.EpochSummary::steps).sum());
+        m.put("epoch_losses", epochs.stream().map(PromptTrainer.EpochSummary::meanLoss).toList());
+        m.put("feature_cache", cache);
+        if (before != null) m.put("metrics_before", before.toMap());
+        if (after != null) m.put("metrics", after.toMap());
+        if (after != null) m.put("metrics_data", "training set (in-sample), from cached float16 features");
+        if (validation != null) {
+            m.put("validation_metrics", validation.toMap());
+            m.put("validation_data", r.validationData().toAbsolutePath().normalize().toString());
+        }
+        m.put("started_at", started.truncatedTo(ChronoUnit.SECONDS).toString());
+        m.put("finished_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        m.put("seconds", Math.round(seconds * 10) / 10.0);
+        m.put("threads", r.threads());
+        return m;
+    }
+
+    private static void check(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) throw new CancellationException("training cancelled");
+    }
+}
