@@ -77,9 +77,9 @@ public final class BundleExporter {
 
             Map<String, BundleManifest.Source> sources = new LinkedHashMap<>();
             sources.put("clip", new BundleManifest.Source(r.clip().getFileName().toString(), Checkpoints.sha256(r.clip()),
-                    Checkpoints.detect(r.clip()).name().toLowerCase()));
+                    Checkpoints.detect(r.clip()).name().toLowerCase(), r.clip().toAbsolutePath().normalize().toString()));
             sources.put("prompts", new BundleManifest.Source(r.prompts().getFileName().toString(), Checkpoints.sha256(r.prompts()),
-                    Checkpoints.detect(r.prompts()).name().toLowerCase()));
+                    Checkpoints.detect(r.prompts()).name().toLowerCase(), r.prompts().toAbsolutePath().normalize().toString()));
             String name = r.name() != null ? r.name() : out.getParent() != null && out.getParent().getFileName() != null
                     ? out.getParent().getFileName().toString() : "anomalyclip";
             String version = r.version() != null ? r.version() : out.getFileName().toString();

@@ -90,8 +90,9 @@ public record BundleManifest(
         }
     }
 
+    /** A source checkpoint: file name, content hash, format, and the absolute path it was read from (for retraining). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Source(String file, String sha256, String format) {}
+    public record Source(String file, String sha256, String format, String path) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Files(String graph, String graphData, String textEmbeddings, String promptLearner) {}

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "appliance", mixinStandardHelpOptions = true, version = "anomaly-appliance 0.1.0",
         description = "AnomalyCLIP zero-shot visual anomaly detection appliance.",
         subcommands = {ServeCommand.class, ExportCommand.class, InspectCommand.class, DemoCommand.class, RandomClipCommand.class,
-                BenchmarkCommand.class, BuildEngineCommand.class, LoadTestCommand.class})
+                BenchmarkCommand.class, BuildEngineCommand.class, LoadTestCommand.class, TrainCommand.class,
+                EvaluateCommand.class, CalibrateCommand.class, BenchmarkTrainingCommand.class})
 public class ApplianceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

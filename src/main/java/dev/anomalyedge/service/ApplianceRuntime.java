@@ -18,6 +18,7 @@ import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
@@ -29,6 +30,7 @@ import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
 import dev.anomalyedge.mqtt.MqttSettings;
 import dev.anomalyedge.tensor.DType;
+import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -64,6 +66,7 @@ public class ApplianceRuntime {
     private BatchingWorker worker;
     private InspectionService inspections;
     private MqttResultPublisher mqtt;
+    private TrainingJobs training;
     private ApplianceMetrics metrics;
     private volatile String startupError;
     private volatile String engineReason;
@@ -95,6 +98,7 @@ public class ApplianceRuntime {
             mqtt = new MqttResultPublisher(mqttSettings(), this::modelIdentity);
             mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile
         }
+        training = new TrainingJobs();
         Thread loader = new Thread(this::loadInitialModel, "model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -202,6 +206,13 @@ public class ApplianceRuntime {
         if (worker != null) worker.close();
         if (models != null) models.close();
         if (mqtt != null) mqtt.close();
+        if (training != null) training.close();
+    }
+
+    /** Prompt-tuning jobs started over REST (one runs at a time). */
+    public TrainingJobs training() {
+        if (training == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
+        return training;
     }
 
     public ModelManager models() { return models; }

@@ -46,6 +46,7 @@ public final class TrainingJobs implements AutoCloseable {
      * @param error       why it failed (FAILED) or "cancelled" (CANCELLED)
      * @param log         the last log lines
      */
+    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record JobStatus(String id, State state, TrainingProgress progress, String data, String out, Instant created,
                             Instant started, Instant finished, String bundleDir, Map<String, Object> metrics,
                             Map<String, Object> calibration, List<Double> epochLosses, String error, List<String> log) {}

@@ -17,6 +17,7 @@ import java.util.Locale;
  * @param elapsedSeconds seconds since the phase started
  * @param etaSeconds     estimated seconds until the phase ends (NaN when unknown)
  */
+@com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainingProgress(Phase phase, int done, int total, int epoch, int epochs, int step, int totalSteps, double loss,
                                double epochLoss, double elapsedSeconds, double etaSeconds) {
 

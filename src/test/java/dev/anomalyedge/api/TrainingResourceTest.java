@@ -1,0 +1,86 @@
+package dev.anomalyedge.api;
+
+import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.training.data.SyntheticDataset;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Training jobs over REST: start on a data folder, follow, activate the new bundle; cancel; the API key. */
+@QuarkusTest
+class TrainingResourceTest {
+    static final String CLIP = Path.of("target/test-models/.demo-sources/demo_clip.safetensors").toAbsolutePath().toString();
+
+    @BeforeEach
+    void ready() {
+        ServiceReady.await();
+    }
+
+    static Path dataset(long seed) throws Exception {
+        Path root = Files.createTempDirectory("train-data-");
+        SyntheticDataset.generate(root, seed, 4, 2, 6, 96);
+        return root;
+    }
+
+    @Test
+    void aJobTrainsAFreshBundleThatCanBeActivated() throws Exception {
+        Path data = dataset(5);
+        String version = "rest-" + System.nanoTime();
+        String id = given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
+                .body(Map.of("data", data.toString(), "clip", CLIP, "epochs", 1, "batch_size", 4, "version", version))
+                .post("/api/v1/training-jobs").then().statusCode(202).body("id", notNullValue())
+                .extract().jsonPath().getString("id");
+        String state = awaitFinished(id);
+        assertEquals("SUCCEEDED", state, given().get("/api/v1/training-jobs/" + id).asString());
+        given().get("/api/v1/training-jobs/" + id).then().body("epoch_losses.size()", equalTo(1)).body("progress.phase", equalTo("DONE")).body("metrics", notNullValue());
+        try {
+            given().header("X-API-Key", "test-key").post("/api/v1/training-jobs/" + id + "/activate").then().statusCode(200)
+                    .body("version", equalTo(version));
+            given().contentType("image/png").body(ServiceReady.partPng(21, SyntheticParts.Defect.SPOT))
+                    .post("/api/v1/inspections").then().statusCode(200).body("model.version", equalTo(version));
+        } finally {
+            given().header("X-API-Key", "test-key").post("/api/v1/models/demo/untrained-1/activate").then().statusCode(200);
+        }
+    }
+
+    @Test
+    void changesNeedTheKeyAndBadRequestsAreExplained() throws Exception {
+        given().contentType(ContentType.JSON).body(Map.of("data", "/tmp")).post("/api/v1/training-jobs").then().statusCode(401);
+        given().header("X-API-Key", "test-key").contentType(ContentType.JSON).body(Map.of("data", "/no/such/folder"))
+                .post("/api/v1/training-jobs").then().statusCode(400).contentType("application/problem+json");
+        given().get("/api/v1/training-jobs/unknown").then().statusCode(404);
+    }
+
+    @Test
+    void aJobCanBeCancelled() throws Exception {
+        Path data = dataset(6);
+        String id = given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
+                .body(Map.of("data", data.toString(), "clip", CLIP, "epochs", 50, "batch_size", 2, "version", "cancel-" + System.nanoTime()))
+                .post("/api/v1/training-jobs").then().statusCode(202).extract().jsonPath().getString("id");
+        given().header("X-API-Key", "test-key").delete("/api/v1/training-jobs/" + id).then().statusCode(200);
+        assertEquals("CANCELLED", awaitFinished(id));
+        given().header("X-API-Key", "test-key").post("/api/v1/training-jobs/" + id + "/activate").then().statusCode(409);
+    }
+
+    static String awaitFinished(String id) throws InterruptedException {
+        long until = System.nanoTime() + 180_000_000_000L;
+        while (System.nanoTime() < until) {
+            String state = given().get("/api/v1/training-jobs/" + id).then().statusCode(200).extract().jsonPath().getString("state");
+            if (state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED")) return state;
+            Thread.sleep(250);
+        }
+        fail("training job " + id + " did not finish in 180 s");
+        return null;
+    }
+}
