@@ -47,6 +47,7 @@ public class TrainingResource {
     ApiKeys apiKeys;
 
     /** A job request; only {@code data} is required, the rest defaults to the reference recipe and the active model. */
+    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record JobRequest(String data, String format, String clip, String prompts, String bpe, String name, String version,
                              Integer epochs, Integer batchSize, Double lr, Long seed, String recipe,
                              Boolean pseudoAnomalies, String validationData) {}
