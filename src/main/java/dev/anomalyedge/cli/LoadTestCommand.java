@@ -53,7 +53,7 @@ public class LoadTestCommand implements Runnable {
             }
             Duration duration = Duration.ofSeconds(seconds);
             byte[] body = image != null ? Files.readAllBytes(image) : generated();
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             URI target = url.resolve("/api/v1/inspections");
             List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
             Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
