@@ -1,8 +1,8 @@
 package dev.anomalyedge.training;
 
 import dev.anomalyedge.tensor.Tensor;
+import dev.anomalyedge.weights.PickleWriter;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -33,14 +33,12 @@ import java.util.zip.ZipOutputStream;
  * separate copies). Float tensors are written as float32, integer ones (the token ids) as int32, like the reference.
  */
 public final class TorchCheckpointWriter {
-    private final ByteArrayOutputStream pickle = new ByteArrayOutputStream();
-
     private TorchCheckpointWriter() {}
 
     /** Writes {@code {"prompt_learner": stateDict}} to {@code file} (atomically: temporary file, then rename). */
     public static void writePromptLearner(Path file, Map<String, Tensor> stateDict) throws IOException {
         String root = stem(file);
-        TorchCheckpointWriter w = new TorchCheckpointWriter();
+        PickleWriter w = new PickleWriter();
         Map<String, byte[]> storages = new LinkedHashMap<>();
         w.op(0x80).op(2);                                                      // PROTO 2
         w.op('}').string("prompt_learner");                                    // EMPTY_DICT, key
@@ -62,7 +60,7 @@ public final class TorchCheckpointWriter {
         w.op('u').op('s').op('.');                                              // SETITEMS, SETITEM, STOP
 
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put(root + "/data.pkl", w.pickle.toByteArray());
+        entries.put(root + "/data.pkl", w.toByteArray());
         entries.put(root + "/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
         storages.forEach((k, b) -> entries.put(root + "/data/" + k, b));
         entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
@@ -113,46 +111,5 @@ public final class TorchCheckpointWriter {
             b.putInt((int) x);
         }
         return b.array();
-    }
-
-    private TorchCheckpointWriter op(int b) {
-        pickle.write(b);
-        return this;
-    }
-
-    private TorchCheckpointWriter global(String module, String name) {           // GLOBAL
-        pickle.write('c');
-        pickle.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
-        return this;
-    }
-
-    private TorchCheckpointWriter string(String s) {                             // BINUNICODE
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        pickle.write('X');
-        le(b.length, 4);
-        pickle.writeBytes(b);
-        return this;
-    }
-
-    private TorchCheckpointWriter integer(long v) {
-        if (v == (int) v) {                                                      // BININT
-            pickle.write('J');
-            le(v, 4);
-        } else {                                                                 // LONG1, 8 bytes
-            pickle.write(0x8a);
-            pickle.write(8);
-            le(v, 8);
-        }
-        return this;
-    }
-
-    private TorchCheckpointWriter tuple(long[] values) {                         // MARK … TUPLE
-        op('(');
-        for (long v : values) integer(v);
-        return op('t');
-    }
-
-    private void le(long v, int bytes) {
-        for (int i = 0; i < bytes; i++) pickle.write((int) (v >>> (8 * i)) & 0xff);
     }
 }

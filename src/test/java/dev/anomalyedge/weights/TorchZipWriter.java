@@ -1,6 +1,5 @@
 package dev.anomalyedge.weights;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,13 +20,11 @@ final class TorchZipWriter {
     /** One tensor: a view (offset, shape, stride in elements) of storage {@code data/<key>} of a {@code torch.<type>}. */
     record View(String name, String storageType, String key, long storageNumel, long offset, long[] shape, long[] stride) {}
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
     private TorchZipWriter() {}
 
     /** data.pkl of {@code OrderedDict(name → tensor)}, optionally wrapped as {@code {outerKey: OrderedDict}}. */
     static byte[] stateDictPickle(List<View> views, String outerKey) {
-        TorchZipWriter w = new TorchZipWriter();
+        PickleWriter w = new PickleWriter();
         w.op(0x80).op(2); // PROTO 2
         if (outerKey != null) w.op('}').string(outerKey); // EMPTY_DICT, key
         w.global("collections", "OrderedDict").op(')').op('R').op('('); // OrderedDict(), MARK
@@ -43,7 +40,7 @@ final class TorchZipWriter {
         w.op('u'); // SETITEMS
         if (outerKey != null) w.op('s'); // SETITEM into the outer dict
         w.op('.');
-        return w.out.toByteArray();
+        return w.toByteArray();
     }
 
     /** Writes {@code <root>/data.pkl}, {@code <root>/data/<key>} for each storage, {@code <root>/version}, stored. */
@@ -72,46 +69,5 @@ final class TorchZipWriter {
                 zip.closeEntry();
             }
         }
-    }
-
-    private TorchZipWriter op(int b) {
-        out.write(b);
-        return this;
-    }
-
-    private TorchZipWriter global(String module, String name) {
-        out.write('c');
-        out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
-        return this;
-    }
-
-    private TorchZipWriter string(String s) { // BINUNICODE
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.write('X');
-        le(b.length, 4);
-        out.writeBytes(b);
-        return this;
-    }
-
-    private TorchZipWriter integer(long v) {
-        if (v == (int) v) { // BININT
-            out.write('J');
-            le(v, 4);
-        } else { // LONG1 with 8 bytes
-            out.write(0x8a);
-            out.write(8);
-            le(v, 8);
-        }
-        return this;
-    }
-
-    private TorchZipWriter tuple(long[] values) {
-        op('(');
-        for (long v : values) integer(v);
-        return op('t');
-    }
-
-    private void le(long v, int bytes) {
-        for (int i = 0; i < bytes; i++) out.write((int) (v >>> (8 * i)) & 0xff);
     }
 }
