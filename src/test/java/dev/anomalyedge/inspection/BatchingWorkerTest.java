@@ -76,6 +76,13 @@ class BatchingWorkerTest {
                 if (w.offer(new BatchingWorker.Job(m, image(8, i), System.nanoTime() + 10_000_000_000L))) accepted++;
             }
             assertTrue(accepted <= 3, "at most capacity + the one being run: " + accepted);
+            // once the worker holds one job in the (blocked) engine and two wait, nothing more is taken
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (w.queued() < 2 && System.nanoTime() < until) {
+                w.offer(new BatchingWorker.Job(m, image(8, 0), System.nanoTime() + 10_000_000_000L));
+                Thread.onSpinWait();
+            }
+            assertEquals(2, w.queued());
             assertFalse(w.offer(new BatchingWorker.Job(m, image(8, 0), System.nanoTime() + 10_000_000_000L)));
             engine.gate.countDown();
         }

@@ -63,7 +63,8 @@ class InspectionServiceTest {
         start(1, Duration.ofSeconds(10));
         engine.gate = new CountDownLatch(1);
         InspectionService.Pending first = service.submit(png, "1.png", null); // taken by the worker, held in the engine
-        Thread.sleep(100);
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (worker.queued() > 0 && System.nanoTime() < until) Thread.sleep(5);
         InspectionService.Pending second = service.submit(png, "2.png", null); // waits in the queue (capacity 1)
         InspectionException e = assertThrows(InspectionException.class, () -> service.submit(png, "3.png", null));
         assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
