@@ -40,6 +40,14 @@ public interface ApplianceConfig {
         @WithName("demo-if-empty")
         @WithDefault("true")
         boolean demoIfEmpty();
+
+        /**
+         * After generating the demo bundle, train its prompts on the built-in synthetic parts in the background
+         * (about a minute on 2 cores) and switch to the trained, calibrated {@code demo/trained-1} when it is ready.
+         */
+        @WithName("demo-trained")
+        @WithDefault("true")
+        boolean demoTrained();
     }
 
     interface Engine {

@@ -30,6 +30,7 @@ import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
 import dev.anomalyedge.mqtt.MqttSettings;
 import dev.anomalyedge.tensor.DType;
+import dev.anomalyedge.training.DemoTraining;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -107,7 +108,8 @@ public class ApplianceRuntime {
     private void loadInitialModel() {
         try {
             ModelRepository repo = models.repository();
-            if (repo.list().isEmpty() && config.models().demoIfEmpty()) createDemoBundle(repo);
+            boolean fresh = repo.list().isEmpty() && config.models().demoIfEmpty();
+            if (fresh) createDemoBundle(repo);
             Optional<ModelRepository.ModelRef> ref = repo.defaultModel();
             if (ref.isEmpty()) {
                 startupError = "no model bundle in " + repo.dir() + " (and appliance.models.demo-if-empty=false)";
@@ -116,6 +118,7 @@ public class ApplianceRuntime {
             }
             models.activate(ref.get().name(), ref.get().version());
             startupError = null;
+            if (fresh && config.models().demoTrained()) trainDemo(repo);
         } catch (Exception e) {
             startupError = "loading the model failed: " + e.getMessage();
             LOG.error(startupError, e);
@@ -134,6 +137,25 @@ public class ApplianceRuntime {
     }
 
     /** Picks the backend for a bundle (TensorRT plan built or reused, or ONNX Runtime) and remembers why. */
+    /**
+     * The built-in default becomes the trained demo: prompts tuned on the synthetic parts, calibrated, activated once
+     * ready unless an operator activated another model meanwhile. Serving goes on with the untrained demo until then.
+     */
+    private void trainDemo(ModelRepository repo) {
+        try {
+            LOG.info("training the demo model's prompts on the built-in synthetic parts (background)");
+            DemoTraining.Result r = DemoTraining.train(repo.dir().resolve(".demo-training"), repo.bundleDir("demo", "trained-1"),
+                    DemoTraining.Options.defaults(), p -> { }, line -> LOG.debug(line));
+            LoadedModel current = models.current();
+            if (current != null && current.name().equals("demo") && current.version().equals("untrained-1")) {
+                models.activate("demo", "trained-1");
+            }
+            LOG.infof("demo model trained in %.0f s: %s", r.seconds(), r.bundle().dir());
+        } catch (Exception e) {
+            LOG.errorf(e, "training the demo model failed; the untrained demo keeps serving");
+        }
+    }
+
     AnomalyEngine openEngine(ModelBundle bundle) {
         ApplianceConfig.Engine e = config.engine();
         EngineSettings settings = EngineSettings.defaults()

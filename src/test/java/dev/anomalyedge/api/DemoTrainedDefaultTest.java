@@ -1,0 +1,56 @@
+package dev.anomalyedge.api;
+
+import dev.anomalyedge.demo.SyntheticParts;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A fresh appliance serves the untrained demo at once, trains the demo prompts on the built-in synthetic parts in the
+ * background and switches to the trained, calibrated demo/trained-1: verdicts are then OK/NG, not UNCALIBRATED.
+ */
+@QuarkusTest
+@TestProfile(DemoTrainedDefaultTest.FreshRepository.class)
+class DemoTrainedDefaultTest {
+    public static class FreshRepository implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                return Map.of("appliance.models.dir", Files.createTempDirectory("fresh-models-").toString(),
+                        "appliance.models.demo-trained", "true");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Test
+    void theBuiltInDefaultBecomesTheTrainedCalibratedDemo() throws InterruptedException {
+        ServiceReady.await();
+        long until = System.nanoTime() + 300_000_000_000L;
+        while (!"trained-1".equals(RestAssured.get("/api/v1/models").jsonPath().getString("active.version"))) {
+            if (System.nanoTime() > until) fail("demo/trained-1 not active after 300 s: " + RestAssured.get("/api/v1/models").asString());
+            Thread.sleep(500);
+        }
+        given().get("/api/v1/models").then()
+                .body("models.find { it.version == 'trained-1' }.calibrated", equalTo(true))
+                .body("models.find { it.version == 'trained-1' }.demo", equalTo(true));
+        given().contentType("image/png").body(ServiceReady.partPng(31, SyntheticParts.Defect.CHIP)).post("/api/v1/inspections")
+                .then().statusCode(200)
+                .body("model.version", equalTo("trained-1"))
+                .body("verdict", anyOf(equalTo("OK"), equalTo("NG")))
+                .body("threshold", notNullValue())
+                .body("normalized_score", notNullValue());
+    }
+}
