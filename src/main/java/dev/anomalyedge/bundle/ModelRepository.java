@@ -40,12 +40,13 @@ public final class ModelRepository {
         public String toString() { return name + "/" + version; }
     }
 
-    /** Every {@code <name>/<version>} directory with a bundle.json, sorted by name then version. */
+    /** Every {@code <name>/<version>} directory with a bundle.json (hidden names skipped), sorted by name then version. */
     public List<Entry> list() throws IOException {
         List<Entry> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
         try (Stream<Path> names = Files.list(dir)) {
-            for (Path n : names.filter(Files::isDirectory).sorted().toList()) {
+            // hidden folders (.demo-sources, .demo-training) hold work files, not served bundles
+            for (Path n : names.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) {
                 try (Stream<Path> versions = Files.list(n)) {
                     for (Path v : versions.filter(p -> Files.isRegularFile(p.resolve(ModelBundle.MANIFEST))).sorted().toList()) {
                         String name = n.getFileName().toString();

@@ -44,6 +44,7 @@ class DemoTrainedDefaultTest {
             Thread.sleep(500);
         }
         given().get("/api/v1/models").then()
+                .body("models.size()", equalTo(2)) // demo/untrained-1 and demo/trained-1; work folders are not models
                 .body("models.find { it.version == 'trained-1' }.calibrated", equalTo(true))
                 .body("models.find { it.version == 'trained-1' }.demo", equalTo(true));
         given().contentType("image/png").body(ServiceReady.partPng(31, SyntheticParts.Defect.CHIP)).post("/api/v1/inspections")
