@@ -2,9 +2,9 @@ package dev.anomalyedge.training;
 
 import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.weights.PickleWriter;
+import dev.anomalyedge.weights.StoredZip;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a prompt-learner state dict in AnomalyCLIP's own checkpoint format (spec 3.2), the file {@code train.py}
@@ -65,19 +62,7 @@ public final class TorchCheckpointWriter {
         storages.forEach((k, b) -> entries.put(root + "/data/" + k, b));
         entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream fo = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(fo)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                ZipEntry z = new ZipEntry(e.getKey());
-                z.setMethod(ZipEntry.STORED);
-                z.setSize(e.getValue().length);
-                CRC32 crc = new CRC32();
-                crc.update(e.getValue());
-                z.setCrc(crc.getValue());
-                zip.putNextEntry(z);
-                zip.write(e.getValue());
-                zip.closeEntry();
-            }
-        }
+        StoredZip.write(tmp, entries);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -225,7 +225,7 @@ class TorchZipCheckpointTest {
     @Test
     void zipWithoutDataPkl() throws IOException {
         Path f = tmp.resolve("other.zip");
-        TorchZipWriter.writeZip(f, Map.of("readme.txt", "hello".getBytes(StandardCharsets.US_ASCII)));
+        StoredZip.write(f, Map.of("readme.txt", "hello".getBytes(StandardCharsets.US_ASCII)));
         fails(f, () -> Checkpoints.read(f), "no '<root>/data.pkl'", "readme.txt");
     }
 }

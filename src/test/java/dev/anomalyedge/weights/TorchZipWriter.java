@@ -1,16 +1,11 @@
 package dev.anomalyedge.weights;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Test helper: writes small torch.save-style zip checkpoints opcode by opcode (pickle protocol 2), so tests can
@@ -51,23 +46,6 @@ final class TorchZipWriter {
         storages.forEach((k, b) -> entries.put(root + "/data/" + k, b));
         entries.put(root + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
         extra.forEach((k, b) -> entries.put(root + "/" + k, b));
-        writeZip(file, entries);
-    }
-
-    /** A zip of stored (uncompressed) entries, like torch.save writes. */
-    static void writeZip(Path file, Map<String, byte[]> entries) throws IOException {
-        try (OutputStream fo = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(fo)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                ZipEntry z = new ZipEntry(e.getKey());
-                z.setMethod(ZipEntry.STORED);
-                z.setSize(e.getValue().length);
-                CRC32 crc = new CRC32();
-                crc.update(e.getValue());
-                z.setCrc(crc.getValue());
-                zip.putNextEntry(z);
-                zip.write(e.getValue());
-                zip.closeEntry();
-            }
-        }
+        StoredZip.write(file, entries);
     }
 }

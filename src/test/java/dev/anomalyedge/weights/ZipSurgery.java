@@ -28,7 +28,7 @@ final class ZipSurgery {
                 if (edited != null) entries.put(e.getName(), edited);
             }
         }
-        TorchZipWriter.writeZip(dst, entries);
+        StoredZip.write(dst, entries);
         return dst;
     }
 }
