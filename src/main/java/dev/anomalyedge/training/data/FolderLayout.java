@@ -41,21 +41,9 @@ final class FolderLayout {
     }
 
     static List<Sample> read(Path root, Set<Split> splits, Problems problems) {
-        List<Path> classDirs = new ArrayList<>();
-        if (isClassDir(root)) {
-            classDirs.add(root);
-        } else {
-            for (Path d : ImageFiles.subfolders(root)) {
-                if (isClassDir(d)) {
-                    classDirs.add(d);
-                } else {
-                    problems.warn("ignored folder " + d + " (no good/ inside, so not a class folder)");
-                }
-            }
-        }
-        if (classDirs.isEmpty()) {
-            problems.error("no good/ folder in " + root + " nor in any of its sub-folders");
-        }
+        List<Path> classDirs = ImageFiles.classFolders(root, FolderLayout::isClassDir,
+                "no good/ inside, so not a class folder",
+                "no good/ folder in " + root + " nor in any of its sub-folders", problems);
         List<Sample> samples = new ArrayList<>();
         if (!splits.contains(Split.TEST)) {
             return samples; // FOLDER samples are all TEST

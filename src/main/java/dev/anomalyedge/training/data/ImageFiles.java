@@ -48,6 +48,28 @@ final class ImageFiles {
         return list(dir).stream().filter(Files::isDirectory).filter(p -> !hidden(p)).toList();
     }
 
+    /**
+     * The class folders of a data set: {@code root} itself when it is one, else its sub-folders that are (the others
+     * are reported as ignored: "ignored folder X (notClassWhy)"). None at all is an error: {@code noneFound}.
+     */
+    static List<Path> classFolders(Path root, java.util.function.Predicate<Path> isClass, String notClassWhy, String noneFound,
+                                   Problems problems) {
+        List<Path> classDirs = new ArrayList<>();
+        if (isClass.test(root)) {
+            classDirs.add(root);
+        } else {
+            for (Path d : subfolders(root)) {
+                if (isClass.test(d)) {
+                    classDirs.add(d);
+                } else {
+                    problems.warn("ignored folder " + d + " (" + notClassWhy + ")");
+                }
+            }
+        }
+        if (classDirs.isEmpty()) problems.error(noneFound);
+        return classDirs;
+    }
+
     /** Non-hidden regular files, sorted by name. */
     static List<Path> files(Path dir) {
         return list(dir).stream().filter(Files::isRegularFile).filter(p -> !hidden(p)).toList();

@@ -38,21 +38,9 @@ final class MvtecLayout {
     }
 
     static List<Sample> read(Path root, Set<Split> splits, Problems problems) {
-        List<Path> classDirs = new ArrayList<>();
-        if (isClassDir(root)) {
-            classDirs.add(root);
-        } else {
-            for (Path d : ImageFiles.subfolders(root)) {
-                if (isClassDir(d)) {
-                    classDirs.add(d);
-                } else {
-                    problems.warn("ignored folder " + d + " (no train/ or test/ inside, so not an MVTec class)");
-                }
-            }
-        }
-        if (classDirs.isEmpty()) {
-            problems.error("no MVTec class folder (<class>/train or <class>/test) under " + root);
-        }
+        List<Path> classDirs = ImageFiles.classFolders(root, MvtecLayout::isClassDir,
+                "no train/ or test/ inside, so not an MVTec class",
+                "no MVTec class folder (<class>/train or <class>/test) under " + root, problems);
         List<Sample> samples = new ArrayList<>();
         for (Path classDir : classDirs) {
             readClass(classDir, splits, problems, samples);
