@@ -38,7 +38,8 @@ public class RandomClipCommand implements Callable<Integer> {
         AnomalyClipSettings s = arch == Arch.demo ? DemoModel.settings() : AnomalyClipSettings.defaults();
         long t0 = System.nanoTime();
         DemoModel.writeCheckpoints(a, s, seed == null ? DemoModel.SEED : seed, outClip, outPrompts, dtype);
-        Console.info(String.format("wrote %s and %s (%s, random weights, untrained) in %.1f s", outClip, outPrompts, a,
+        Console.info(String.format("wrote %s and %s (%s, %s, untrained prompts) in %.1f s", outClip, outPrompts, a,
+                arch == Arch.demo ? "designed vision tower, random text tower" : "random weights",
                 (System.nanoTime() - t0) / 1e9));
         return 0;
     }

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 /**
  * A CLIP checkpoint with random weights, initialised the way OpenAI's CLIP initialises a fresh model
  * ({@code CLIP.initialize_parameters}): deterministic for a seed, OpenAI key names and shapes. Used for the built-in
- * demo model and for full-size benchmarks; it is untrained and its scores mean nothing.
+ * demo model's text tower and for full-size benchmarks; it is untrained and its scores mean nothing.
  */
 public final class RandomClip {
     private RandomClip() {}

@@ -58,13 +58,12 @@ class TrainingCommandsTest {
     }
 
     /**
-     * Pixel AUROC and AUPRO improve clearly. Image AUROC is measured and reported but not asserted: the demo's vision
-     * tower is random, its CLS feature carries little class signal (a linear probe on it reaches about 0.70 held-out
-     * AUROC on these parts) and none of it lies along the direction the patch features teach the prompts, so prompt
-     * tuning moves the image AUROC of the demo model by noise only (here 0.70 -> 0.64; other splits 0.46 -> 0.51).
+     * Pixel AUROC, AUPRO and image AUROC all improve on the separate split: the demo's designed vision tower
+     * ({@link dev.anomalyedge.demo.DemoVision}) carries the defect signal in its patch and class tokens, and only the
+     * tuned prompts make the scores point at it.
      */
     @Test
-    void trainingImprovesPixelMetricsOnASeparateSplit() {
+    void trainingImprovesPixelAndImageMetricsOnASeparateSplit() {
         double pixelBefore = before.at("/mean/pixel_auroc").asDouble(), pixelAfter = after.at("/mean/pixel_auroc").asDouble();
         double proBefore = before.at("/mean/pixel_aupro").asDouble(), proAfter = after.at("/mean/pixel_aupro").asDouble();
         double imageBefore = before.at("/mean/image_auroc").asDouble(), imageAfter = after.at("/mean/image_auroc").asDouble();
@@ -72,7 +71,7 @@ class TrainingCommandsTest {
                 pixelBefore, pixelAfter, proBefore, proAfter, imageBefore, imageAfter);
         assertTrue(pixelAfter > pixelBefore + 0.1, "pixel AUROC " + pixelBefore + " -> " + pixelAfter);
         assertTrue(proAfter > proBefore, "AUPRO " + proBefore + " -> " + proAfter);
-        assertTrue(imageAfter > 0 && imageAfter < 1, "image AUROC is defined: " + imageAfter);
+        assertTrue(imageAfter > imageBefore + 0.1, "image AUROC " + imageBefore + " -> " + imageAfter);
     }
 
     @Test
