@@ -150,7 +150,12 @@ public class ApplianceRuntime {
             if (current != null && current.name().equals("demo") && current.version().equals("untrained-1")) {
                 models.activate("demo", "trained-1");
             }
-            LOG.infof("demo model trained in %.0f s: %s", r.seconds(), r.bundle().dir());
+            var before = r.untrained().mean();
+            var after = r.trained().mean();
+            LOG.infof("demo model trained in %.0f s: %s; on the synthetic validation split, untrained -> trained: image AUROC"
+                            + " %.3f -> %.3f, pixel AUROC %.3f -> %.3f, AUPRO %.3f -> %.3f", r.seconds(), r.bundle().dir(),
+                    before.imageAuroc(), after.imageAuroc(), before.pixelAuroc(), after.pixelAuroc(), before.pixelAupro(),
+                    after.pixelAupro());
         } catch (Exception e) {
             LOG.errorf(e, "training the demo model failed; the untrained demo keeps serving");
         }
