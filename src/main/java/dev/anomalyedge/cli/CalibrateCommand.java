@@ -1,17 +1,11 @@
 package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
-import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
 import dev.anomalyedge.training.Calibrator;
-import dev.anomalyedge.training.Evaluation;
-import dev.anomalyedge.training.ImageScorer;
 import dev.anomalyedge.training.Training;
-import dev.anomalyedge.training.TrainingProgress;
 import dev.anomalyedge.training.data.Dataset;
-import dev.anomalyedge.training.data.DatasetLoader;
-import dev.anomalyedge.training.data.Format;
-import dev.anomalyedge.training.data.LoadOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
@@ -28,13 +22,6 @@ public class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, description = "bundle directory (its bundle.json is rewritten)")
     Path bundleDir;
 
-    @Option(names = "--data", required = true, description = "validation data set root")
-    Path data;
-
-    @Option(names = "--format", defaultValue = "auto", converter = TrainCommand.FormatConverter.class,
-            description = "mvtec, visa, meta, folder or auto (default: ${DEFAULT-VALUE})")
-    Format format;
-
     @Option(names = "--method", converter = MethodConverter.class,
             description = "good-quantile, f1-max or target-recall (default: target-recall with --target-recall, good-quantile with"
                     + " --target-false-alarm-rate, else f1-max when the set has anomalies and good-quantile otherwise)")
@@ -47,26 +34,18 @@ public class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--target-recall", description = "fraction of anomalies to flag (target-recall method)")
     Double targetRecall;
 
-    @Option(names = "--batch-size", defaultValue = "1", description = "images per engine call (default: ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    ScoringOptions scoring = new ScoringOptions();
 
     @Override
     public Integer call() throws Exception {
         ModelBundle bundle = ModelBundle.load(bundleDir);
         Calibrator.Options options = options(method, targetFalseAlarmRate, targetRecall);
-        Dataset ds = DatasetLoader.load(data, format, LoadOptions.defaults().withPseudoAnomalies(true));
+        Dataset ds = scoring.load();
         Console.info(String.format(Locale.ROOT, "calibrating %s/%s on %s: %d good, %d anomalous images", bundle.name(), bundle.version(),
                 ds.root(), ds.goodCount(), ds.anomalousCount()));
         Calibrator.Data cal = new Calibrator.Data(Training.mapUpperBound(bundle.settings()));
-        long t0 = System.nanoTime();
-        try (OrtAnomalyEngine engine = threads == null ? OrtAnomalyEngine.open(bundle.graphFile()) : OrtAnomalyEngine.open(bundle.graphFile(), threads)) {
-            TrainCommand.ProgressPrinter printer = new TrainCommand.ProgressPrinter(Console::info, 2.0);
-            Evaluation.run(ds, ImageScorer.of(engine, batchSize), batchSize, cal, done -> printer.accept(TrainingProgress.of(
-                    TrainingProgress.Phase.EVALUATING, done, ds.samples().size(), (System.nanoTime() - t0) / 1e9)), () -> false);
-        }
+        scoring.score(bundle, ds, cal);
         Calibrator.Result r = Calibrator.calibrate(cal, options);
         Map<String, Object> m = r.toManifest();
         m.put("data", ds.root().toString());
