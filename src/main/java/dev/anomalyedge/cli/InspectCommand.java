@@ -7,6 +7,7 @@ import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.select.SelectedEngine;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.inspection.Calibration;
 import dev.anomalyedge.inspection.Inspector;
 import dev.anomalyedge.tensor.Npy;
 import picocli.CommandLine.Command;
@@ -23,7 +24,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Score images with a bundle: OUT/scores.json, OUT/<stem>.map.npy (float32 [S,S], smoothed map) and OUT/<stem>.overlay.png.")
+        description = {"Score images with a bundle: OUT/scores.json, OUT/<stem>.map.npy (float32 [S,S], smoothed map) and OUT/<stem>.overlay.png.",
+                "scores.json gives each image's score, map statistics and verdict (OK/NG against the bundle's calibrated threshold, else UNCALIBRATED)."})
 public class InspectCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, description = "bundle directory (from export)")
     Path bundleDir;
@@ -57,6 +59,8 @@ public class InspectCommand implements Callable<Integer> {
         if (bundle.manifest().demo()) Console.info("note: " + bundle.manifest().note());
         int taps = bundle.settings().featuresList().size();
         float mapMax = bundle.settings().tapReduction() == dev.anomalyedge.model.AnomalyClipSettings.TapReduction.SUM ? taps : 1f;
+        Calibration calibration = Calibration.fromManifest(bundle.manifest().calibration());
+        boolean untrainedDemo = bundle.manifest().demo() && bundle.manifest().training() == null;
         List<Inspector.Result> results;
         try (SelectedEngine engine = engineOptions.open(bundle.dir(), batchSize)) {
             results = new Inspector(engine.engine(), maxPixels).inspect(images, batchSize);
@@ -90,8 +94,16 @@ public class InspectCommand implements Callable<Integer> {
             entry.put("map_file", mapFile.getFileName().toString());
             entry.put("overlay_file", overlayFile.getFileName().toString());
             entry.put("model", bundle.name() + "/" + bundle.version());
-            if (bundle.manifest().demo()) entry.put("demo_untrained", true);
-            System.out.printf("%-40s score %.6f  map max %.4f%n", r.file().getFileName(), r.score(), max);
+            // the service's verdict: OK/NG against the bundle's calibrated image threshold, UNCALIBRATED without one
+            Calibration.Verdict verdict = calibration.verdict(r.score());
+            entry.put("verdict", verdict.name());
+            if (calibration.imageThreshold() != null) {
+                entry.put("threshold", calibration.imageThreshold());
+                entry.put("normalized_score", calibration.normalisedScore(r.score()));
+            }
+            if (bundle.manifest().demo()) entry.put("demo", true);
+            if (untrainedDemo) entry.put("demo_untrained", true);
+            System.out.printf("%-40s score %.6f  map max %.4f  %s%n", r.file().getFileName(), r.score(), max, verdict);
         }
         Path scoresFile = out.resolve("scores.json");
         Path tmp = out.resolve("scores.json.tmp");

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Bad input on the command line: clear messages, nothing lost. Uses the demo command's bundle. */
+/** Bad input on the command line: clear messages, nothing lost. Uses the bundle of {@code demo --untrained}. */
 class InspectCommandTest {
     static Path work;
     static Path bundle;
@@ -23,7 +23,7 @@ class InspectCommandTest {
     @BeforeAll
     static void demo() {
         work = Golden.tempDir("inspect-cmd-");
-        assertEquals(0, new CommandLine(new DemoCommand()).execute("--out", work.toString()));
+        assertEquals(0, new CommandLine(new DemoCommand()).execute("--out", work.toString(), "--untrained"));
         bundle = work.resolve("models/demo/untrained-1");
     }
 
@@ -35,6 +35,9 @@ class InspectCommandTest {
         double s = good.get("score").asDouble();
         assertTrue(s > 0 && s < 1, "score is a probability: " + s);
         assertTrue(good.get("demo_untrained").asBoolean());
+        assertTrue(good.get("demo").asBoolean());
+        assertEquals("UNCALIBRATED", good.get("verdict").asText(), "no thresholds in an uncalibrated bundle");
+        assertTrue(good.get("threshold") == null && good.get("normalized_score") == null, good.toString());
         assertTrue(Files.exists(work.resolve("results/part_04_chip.map.npy")));
     }
 
