@@ -5,6 +5,7 @@ import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.service.ApplianceRuntime;
+import dev.anomalyedge.training.Calibrator;
 import dev.anomalyedge.training.PromptTrainer;
 import dev.anomalyedge.training.TrainRequest;
 import dev.anomalyedge.training.TrainingJobs;
@@ -50,14 +51,18 @@ public class TrainingResource {
     @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record JobRequest(String data, String format, String clip, String prompts, String bpe, String name, String version,
                              Integer epochs, Integer batchSize, Double lr, Long seed, String recipe,
-                             Boolean pseudoAnomalies, String validationData) {}
+                             Boolean pseudoAnomalies, String validationData, Double targetFalseAlarmRate, Double targetRecall,
+                             String device) {}
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start prompt tuning on a data folder on the box (needs the API key)",
             description = "Body: {\"data\": \"/data/part-a\", \"format\": \"auto|mvtec|visa|meta|folder\", \"epochs\": 15, "
                     + "\"batch_size\": 8, \"lr\": 0.001, \"seed\": 111, \"recipe\": \"official|mission\", \"pseudo_anomalies\": false, "
-                    + "\"name\": \"part-a\", \"version\": \"2\", \"clip\": \"(default: the active bundle's CLIP checkpoint)\"}")
+                    + "\"name\": \"part-a\", \"version\": \"2\", \"clip\": \"(default: the active bundle's CLIP checkpoint)\", "
+                    + "\"validation_data\": \"/data/part-a-val (evaluate and calibrate the new bundle on it)\", "
+                    + "\"target_false_alarm_rate\": 0.01, \"target_recall\": 0.95, "
+                    + "\"device\": \"auto|cpu|cuda (libtorch; auto = CUDA when libtorch sees a GPU)\"}")
     public Response start(JobRequest body, @Context HttpHeaders headers) throws IOException {
         apiKeys.require(headers);
         if (body == null || body.data() == null || body.data().isBlank()) {
@@ -92,6 +97,14 @@ public class TrainingResource {
                 .name(name).version(version)
                 .demo(m.demo(), m.demo() ? "trained from the demo model" : null);
         if (body.bpe() != null) b.bpe(java.nio.file.Path.of(body.bpe()));
+        if (body.validationData() != null) {
+            java.nio.file.Path val = java.nio.file.Path.of(body.validationData());
+            if (!Files.isDirectory(val)) throw new IllegalArgumentException("validation folder " + val + " does not exist on the appliance");
+            b.validation(val, Calibrator.Options.of(null, body.targetFalseAlarmRate(), body.targetRecall()));
+        } else if (body.targetFalseAlarmRate() != null || body.targetRecall() != null) {
+            throw new IllegalArgumentException("'target_false_alarm_rate' and 'target_recall' calibrate on 'validation_data'; give it too");
+        }
+        b.device(body.device());
         String id = runtime.training().start(b.build());
         return Response.status(Response.Status.ACCEPTED).entity(status(id))
                 .header("Location", "/api/v1/training-jobs/" + id).build();

@@ -40,7 +40,7 @@ public class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelBundle bundle = ModelBundle.load(bundleDir);
-        Calibrator.Options options = options(method, targetFalseAlarmRate, targetRecall);
+        Calibrator.Options options = Calibrator.Options.of(method, targetFalseAlarmRate, targetRecall);
         Dataset ds = scoring.load();
         Console.info(String.format(Locale.ROOT, "calibrating %s/%s on %s: %d good, %d anomalous images", bundle.name(), bundle.version(),
                 ds.root(), ds.goodCount(), ds.anomalousCount()));
@@ -61,14 +61,6 @@ public class CalibrateCommand implements Callable<Integer> {
     }
 
     /** The calibration options the flags ask for (see --method). */
-    static Calibrator.Options options(Calibrator.Method method, Double falseAlarmRate, Double recall) {
-        Calibrator.Method m = method;
-        if (m == null && recall != null) m = Calibrator.Method.TARGET_RECALL;
-        if (m == null && falseAlarmRate != null) m = Calibrator.Method.GOOD_QUANTILE;
-        return new Calibrator.Options(m, falseAlarmRate != null ? falseAlarmRate : Calibrator.DEFAULT_FALSE_ALARM_RATE,
-                recall != null ? recall : Calibrator.Options.automatic().targetRecall());
-    }
-
     static final class MethodConverter implements ITypeConverter<Calibrator.Method> {
         @Override
         public Calibrator.Method convert(String value) {

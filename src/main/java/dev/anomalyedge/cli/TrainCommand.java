@@ -1,5 +1,6 @@
 package dev.anomalyedge.cli;
 
+import dev.anomalyedge.training.Calibrator;
 import dev.anomalyedge.training.PromptTrainer;
 import dev.anomalyedge.training.TrainRequest;
 import dev.anomalyedge.training.Training;
@@ -80,6 +81,10 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--device", defaultValue = "auto",
+            description = "where libtorch trains: auto (CUDA when libtorch sees a GPU, needs the pytorch GPU natives), cpu or cuda (default: ${DEFAULT-VALUE})")
+    String device;
+
     @Option(names = "--engine-batch", defaultValue = "1", description = "images per vision-engine call while extracting features (default: ${DEFAULT-VALUE})")
     int engineBatch;
 
@@ -103,8 +108,8 @@ public class TrainCommand implements Callable<Integer> {
                 .trainer(new PromptTrainer.Options(epochs, batchSize, lr, seed, recipe))
                 .name(name).version(version)
                 .cache(cache != null ? cache : TrainRequest.defaultCacheDir(), (long) (cacheMaxGb * (1L << 30)))
-                .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics)
-                .validation(valData, CalibrateCommand.options(null, targetFalseAlarmRate, targetRecall));
+                .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics).device(device)
+                .validation(valData, Calibrator.Options.of(null, targetFalseAlarmRate, targetRecall));
         if (threads != null) b.threads(threads);
         Training.Outcome o = Training.run(b.build(), new ProgressPrinter(Console::info, 2.0), Console::info, () -> false);
         if (o.after() != null) System.out.print(o.after().toMarkdown());

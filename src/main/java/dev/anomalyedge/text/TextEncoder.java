@@ -90,7 +90,7 @@ public final class TextEncoder implements AutoCloseable {
             Tensor lnW = constant(made, clip, "ln_final.weight", d);
             Tensor lnB = constant(made, clip, "ln_final.bias", d);
             Tensor proj = constant(made, clip, "text_projection", d, e);
-            Tensor mask = Scoped.owned(() -> torch.full(new long[] {len, len}, new Scalar(Float.NEGATIVE_INFINITY)).triu(1));
+            Tensor mask = Scoped.owned(() -> TorchRuntime.onDevice(torch.full(new long[] {len, len}, new Scalar(Float.NEGATIVE_INFINITY)).triu(1)));
             made.add(mask);
             return new TextEncoder(arch, positional, blocks, lnW, lnB, proj, mask);
         } catch (RuntimeException | Error ex) {

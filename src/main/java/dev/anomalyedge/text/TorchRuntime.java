@@ -1,6 +1,8 @@
 package dev.anomalyedge.text;
 
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
@@ -24,6 +26,10 @@ public final class TorchRuntime {
 
     private TorchRuntime() {}
 
+    /** Where new libtorch tensors live: null = CPU, else the CUDA device. Process-wide; see {@link #useDevice}. */
+    private static volatile Device cuda;
+    private static volatile String deviceName = "cpu";
+
     /** Loads libtorch if not yet done; idempotent and thread-safe. Throws {@link IllegalStateException} if it cannot. */
     public static void ensureLoaded() {
         LIBTORCH.ensure();
@@ -31,6 +37,11 @@ public final class TorchRuntime {
 
     private static void load() {
         try {
+            // with the GPU natives (-Pgpu-training and -Dorg.bytedeco.javacpp.platform.extension=-gpu) they load instead
+            String extension = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
+            if (!extension.isEmpty()) {
+                Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + extension + "/");
+            }
             Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract the libtorch natives into the JavaCPP cache", e);
@@ -46,6 +57,67 @@ public final class TorchRuntime {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         ensureLoaded();
         torch.set_num_threads(threads);
+    }
+
+    /**
+     * Chooses where libtorch tensors are created from now on, for the whole process: {@code cpu}, {@code cuda}
+     * (fails with a clear message when libtorch sees no CUDA device) or {@code auto} (CUDA when libtorch sees one).
+     * libtorch sees a CUDA device only with the GPU natives of the pytorch preset (classifier {@code linux-x86_64-gpu},
+     * loaded with {@code -Dorg.bytedeco.javacpp.platform.extension=-gpu}) and CUDA 13, cuDNN 9 and NCCL on the host;
+     * the default build carries the CPU natives only. Objects created on one device must not be mixed with objects
+     * created after a switch, so callers choose once per run before creating any (training does it first).
+     *
+     * @return one line for logs and manifests: the device and why
+     */
+    public static synchronized String useDevice(String mode) {
+        ensureLoaded();
+        String m = mode == null ? "auto" : mode.trim().toLowerCase(java.util.Locale.ROOT);
+        boolean available = cudaAvailable();
+        switch (m) {
+            case "cpu" -> {
+                cuda = null;
+                deviceName = "cpu";
+                return "cpu (requested)";
+            }
+            case "cuda", "auto" -> {
+                if (available) {
+                    cuda = new Device(torch.DeviceType.CUDA, (byte) 0);
+                    deviceName = "cuda:0";
+                    return "cuda:0 (" + torch.cuda_device_count() + " CUDA device(s) visible to libtorch)";
+                }
+                if (m.equals("cuda")) {
+                    throw new IllegalStateException("device cuda was requested but libtorch sees no CUDA device: run with the"
+                            + " pytorch preset's GPU natives (classifier linux-x86_64-gpu, -Dorg.bytedeco.javacpp.platform.extension=-gpu)"
+                            + " on a host with CUDA 13, cuDNN 9 and NCCL, or use device auto/cpu");
+                }
+                cuda = null;
+                deviceName = "cpu";
+                return "cpu (auto: libtorch sees no CUDA device)";
+            }
+            default -> throw new IllegalArgumentException("device must be auto, cpu or cuda, found '" + mode + "'");
+        }
+    }
+
+    /** "cpu" or "cuda:0": where new libtorch tensors are created. */
+    public static String deviceName() {
+        return deviceName;
+    }
+
+    private static boolean cudaAvailable() {
+        try {
+            return torch.cuda_is_available();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return false; // a CPU-only build may lack the CUDA hooks altogether
+        }
+    }
+
+    /**
+     * {@code t} on the current device: {@code t} itself on the CPU, else a copy on the CUDA device (the CPU tensor is
+     * then a temporary of the caller's PointerScope).
+     */
+    static Tensor onDevice(Tensor t) {
+        Device d = cuda;
+        return d == null ? t : t.to(d, t.scalar_type());
     }
 
     /** libtorch's current intra-op thread count. */

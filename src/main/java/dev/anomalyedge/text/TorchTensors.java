@@ -8,8 +8,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Copies between our row-major {@link dev.anomalyedge.tensor.Tensor} / Java arrays and libtorch CPU tensors.
- * Every returned libtorch tensor is a fresh copy that owns its memory (never a view of a Java array).
+ * Copies between our row-major {@link dev.anomalyedge.tensor.Tensor} / Java arrays and libtorch tensors on the current
+ * device ({@link TorchRuntime#useDevice}; the CPU unless CUDA was chosen). Every returned libtorch tensor is a fresh
+ * copy that owns its memory (never a view of a Java array).
  */
 public final class TorchTensors {
     private TorchTensors() {}
@@ -21,7 +22,7 @@ public final class TorchTensors {
         if (n != data.length) {
             throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n + " floats, got " + data.length);
         }
-        return Tensor.create(data, shape);
+        return onDevice(() -> Tensor.create(data, shape));
     }
 
     /** A new float32 libtorch tensor holding a copy of a floating tensor's data. */
@@ -36,13 +37,19 @@ public final class TorchTensors {
         if (n != data.length) {
             throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n + " longs, got " + data.length);
         }
-        return Tensor.create(data, shape);
+        return onDevice(() -> Tensor.create(data, shape));
     }
 
-    /** The values of a floating libtorch tensor (any layout), row-major, as float32. Does not touch autograd. */
+    /** A CPU tensor from {@code cpu}, moved to the current device (the CPU copy freed at once on CUDA). */
+    private static Tensor onDevice(java.util.function.Supplier<Tensor> cpu) {
+        if (TorchRuntime.deviceName().equals("cpu")) return cpu.get();
+        return Scoped.compute(() -> TorchRuntime.onDevice(cpu.get()));
+    }
+
+    /** The values of a floating libtorch tensor (any layout, any device), row-major, as float32. Does not touch autograd. */
     public static float[] toFloats(Tensor t) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor c = t.detach().to(torch.ScalarType.Float).contiguous();
+            Tensor c = t.detach().to(torch.ScalarType.Float).cpu().contiguous();
             float[] out = new float[Math.toIntExact(c.numel())];
             FloatPointer p = c.data_ptr_float();
             p.get(out);
@@ -53,7 +60,7 @@ public final class TorchTensors {
     /** The values of an integer libtorch tensor, row-major, as int64. */
     public static long[] toLongs(Tensor t) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor c = t.detach().to(torch.ScalarType.Long).contiguous();
+            Tensor c = t.detach().to(torch.ScalarType.Long).cpu().contiguous();
             long[] out = new long[Math.toIntExact(c.numel())];
             LongPointer p = c.data_ptr_long();
             p.get(out);

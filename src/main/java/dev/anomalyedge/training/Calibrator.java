@@ -64,6 +64,18 @@ public final class Calibrator {
         public static Options automatic() {
             return new Options(null, DEFAULT_FALSE_ALARM_RATE, 0.95);
         }
+
+        /**
+         * From what a user gave (each may be null): an explicit method wins, else a target recall means TARGET_RECALL,
+         * else a false-alarm rate means GOOD_QUANTILE, else automatic; missing numbers take their defaults.
+         */
+        public static Options of(Method method, Double falseAlarmRate, Double recall) {
+            Method m = method;
+            if (m == null && recall != null) m = Method.TARGET_RECALL;
+            if (m == null && falseAlarmRate != null) m = Method.GOOD_QUANTILE;
+            return new Options(m, falseAlarmRate != null ? falseAlarmRate : DEFAULT_FALSE_ALARM_RATE,
+                    recall != null ? recall : automatic().targetRecall());
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.anomalyedge.training.data.Format;
 import dev.anomalyedge.training.torch.Recipe;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -34,12 +35,13 @@ import java.util.Objects;
  * @param trainSetMetrics measure the metrics on the training data before and after training (from cached features)
  * @param validationData  a data set to evaluate the new bundle on and to calibrate its thresholds with; null = none
  * @param calibration     how to calibrate on {@code validationData}
+ * @param device          where libtorch trains: auto (CUDA when libtorch sees a device), cpu or cuda
  */
 public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSettings settings, Integer visionHeads, Integer textHeads,
                            Path data, Format format, boolean pseudoAnomalies, int pseudoPerClass, PromptTrainer.Options trainer,
                            Path out, String name, String version, boolean demo, String note, Path cacheDir, long cacheMaxBytes,
                            int threads, int engineBatch, boolean trainSetMetrics, Path validationData,
-                           Calibrator.Options calibration) {
+                           Calibrator.Options calibration, String device) {
 
     /** 16 GiB of cached features (about 1,900 images of ViT-L/14 at 518 px with 4 taps). */
     public static final long DEFAULT_CACHE_BYTES = 16L << 30;
@@ -57,6 +59,10 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         if (cacheMaxBytes < 0) throw new IllegalArgumentException("cache bound must be >= 0, got " + cacheMaxBytes);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (engineBatch < 1) throw new IllegalArgumentException("engine batch must be >= 1, got " + engineBatch);
+        device = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("auto", "cpu", "cuda").contains(device)) {
+            throw new IllegalArgumentException("device must be auto, cpu or cuda, found '" + device + "'");
+        }
     }
 
     /** The default feature cache: {@code ~/.cache/anomaly-appliance}. */
@@ -81,6 +87,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         private String name, version, note;
         private long cacheMaxBytes = DEFAULT_CACHE_BYTES;
         private Calibrator.Options calibration = Calibrator.Options.automatic();
+        private String device = "auto";
 
         private Builder(Path clip, AnomalyClipSettings settings, Path data, Path out) {
             this.clip = clip;
@@ -108,11 +115,12 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         public Builder engineBatch(int v) { engineBatch = v; return this; }
         public Builder trainSetMetrics(boolean v) { trainSetMetrics = v; return this; }
         public Builder validation(Path v, Calibrator.Options c) { validationData = v; calibration = c; return this; }
+        public Builder device(String v) { device = v; return this; }
 
         public TrainRequest build() {
             return new TrainRequest(clip, prompts, bpe, settings, visionHeads, textHeads, data, format, pseudoAnomalies,
                     pseudoPerClass, trainer, out, name, version, demo, note, cacheDir, cacheMaxBytes, threads, engineBatch,
-                    trainSetMetrics, validationData, calibration);
+                    trainSetMetrics, validationData, calibration, device);
         }
     }
 }

@@ -90,6 +90,8 @@ public final class Training {
             check(cancelled);
 
             TorchRuntime.setThreads(r.threads());
+            String device = TorchRuntime.useDevice(r.device()); // before any libtorch object of this run exists
+            log.accept("libtorch device: " + device);
             log.accept("reading CLIP checkpoint " + r.clip());
             StateDict clip = Checkpoints.read(r.clip());
             ClipArchitecture arch = ClipArchitecture.infer(clip, r.visionHeads(), r.textHeads());
@@ -307,6 +309,7 @@ public final class Training {
         m.put("finished_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         m.put("seconds", Math.round(seconds * 10) / 10.0);
         m.put("threads", r.threads());
+        m.put("device", TorchRuntime.deviceName());
         return m;
     }
 

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,19 +38,25 @@ class TrainingResourceTest {
     @Test
     void aJobTrainsAFreshBundleThatCanBeActivated() throws Exception {
         Path data = dataset(5);
+        Path validation = dataset(6);
         String version = "rest-" + System.nanoTime();
         String id = given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
-                .body(Map.of("data", data.toString(), "clip", CLIP, "epochs", 1, "batch_size", 4, "version", version))
+                .body(Map.of("data", data.toString(), "clip", CLIP, "epochs", 1, "batch_size", 4, "version", version,
+                        "validation_data", validation.toString(), "target_false_alarm_rate", 0.1, "device", "cpu"))
                 .post("/api/v1/training-jobs").then().statusCode(202).body("id", notNullValue())
                 .extract().jsonPath().getString("id");
         String state = awaitFinished(id);
         assertEquals("SUCCEEDED", state, given().get("/api/v1/training-jobs/" + id).asString());
-        given().get("/api/v1/training-jobs/" + id).then().body("epoch_losses.size()", equalTo(1)).body("progress.phase", equalTo("DONE")).body("metrics", notNullValue());
+        given().get("/api/v1/training-jobs/" + id).then().body("epoch_losses.size()", equalTo(1)).body("progress.phase", equalTo("DONE"))
+                .body("metrics", notNullValue())
+                .body("calibration.method", equalTo("good_quantile"))       // calibrated on validation_data
+                .body("calibration.target_false_alarm_rate", equalTo(0.1f));
         try {
             given().header("X-API-Key", "test-key").post("/api/v1/training-jobs/" + id + "/activate").then().statusCode(200)
                     .body("version", equalTo(version));
             given().contentType("image/png").body(ServiceReady.partPng(21, SyntheticParts.Defect.SPOT))
-                    .post("/api/v1/inspections").then().statusCode(200).body("model.version", equalTo(version));
+                    .post("/api/v1/inspections").then().statusCode(200).body("model.version", equalTo(version))
+                    .body("verdict", anyOf(equalTo("OK"), equalTo("NG")));
         } finally {
             given().header("X-API-Key", "test-key").post("/api/v1/models/demo/untrained-1/activate").then().statusCode(200);
         }
@@ -60,6 +68,16 @@ class TrainingResourceTest {
         given().header("X-API-Key", "test-key").contentType(ContentType.JSON).body(Map.of("data", "/no/such/folder"))
                 .post("/api/v1/training-jobs").then().statusCode(400).contentType("application/problem+json");
         given().get("/api/v1/training-jobs/unknown").then().statusCode(404);
+        Path data = dataset(7);
+        given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
+                .body(Map.of("data", data.toString(), "clip", CLIP, "target_false_alarm_rate", 0.01))
+                .post("/api/v1/training-jobs").then().statusCode(400).body("detail", containsString("validation_data"));
+        given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
+                .body(Map.of("data", data.toString(), "clip", CLIP, "validation_data", "/no/such/val"))
+                .post("/api/v1/training-jobs").then().statusCode(400).body("detail", containsString("/no/such/val"));
+        given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
+                .body(Map.of("data", data.toString(), "clip", CLIP, "device", "tpu"))
+                .post("/api/v1/training-jobs").then().statusCode(400).body("detail", containsString("auto, cpu or cuda"));
     }
 
     @Test

@@ -101,6 +101,7 @@ class TrainingCommandsTest {
         assertEquals(List.of(0.5, 0.999), t.get("betas"));
         assertEquals(6 * 3, t.get("steps"));
         assertEquals(6, ((List<?>) t.get("epoch_losses")).size());
+        assertEquals(dev.anomalyedge.text.TorchRuntime.deviceName(), t.get("device"), "the libtorch device is recorded (cpu without CUDA)");
         assertNotNull(t.get("metrics_before"));
         assertNotNull(t.get("metrics"));
         // the same tuned learner in both formats, with the reference's key names
