@@ -118,14 +118,26 @@ public class ApplianceRuntime {
             }
             models.activate(ref.get().name(), ref.get().version());
             startupError = null;
-            if (fresh && config.models().demoTrained()) trainDemo(repo);
+            if (config.models().demoTrained() && (fresh || onlyTheUntrainedDemo(repo.list()))) {
+                if (!fresh) LOG.info("the repository holds only the untrained demo (an earlier demo training did not finish): training it again");
+                trainDemo(repo);
+            }
         } catch (Exception e) {
             startupError = "loading the model failed: " + e.getMessage();
             LOG.error(startupError, e);
         }
     }
 
-    /** The built-in default: the random demo model, exported into the repository as demo/untrained-1. */
+    /**
+     * Whether the repository holds nothing but the untrained built-in demo: the appliance stopped before the background
+     * demo training finished, so it trains again instead of serving the untrained demo for good.
+     */
+    static boolean onlyTheUntrainedDemo(java.util.List<ModelRepository.Entry> entries) {
+        return entries.size() == 1 && entries.get(0).name().equals("demo") && entries.get(0).version().equals("untrained-1")
+                && entries.get(0).loadable() && entries.get(0).manifest().demo();
+    }
+
+    /** The built-in default: the demo model, exported into the repository as demo/untrained-1. */
     private void createDemoBundle(ModelRepository repo) throws IOException {
         Path sources = repo.dir().resolve(".demo-sources");
         LOG.infof("model repository %s is empty: generating the built-in demo bundle (untrained)", repo.dir());
