@@ -46,7 +46,7 @@ log "demo bundle"
 if [ -n "${DEMO_BUNDLE:-}" ]; then
   bundles+=("$DEMO_BUNDLE")
 else
-  java -jar "$jar" demo --out "$work/demo" >/dev/null
+  java -jar "$jar" demo --untrained --out "$work/demo" >/dev/null
   bundles+=("$work/demo/models/demo/untrained-1")
 fi
 

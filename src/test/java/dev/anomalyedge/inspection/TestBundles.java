@@ -14,7 +14,7 @@ final class TestBundles {
     static synchronized ModelBundle demoBundle() {
         if (demo == null) {
             Path work = Golden.tempDir("demo-bundle-");
-            if (new CommandLine(new DemoCommand()).execute("--out", work.toString()) != 0) throw new IllegalStateException("demo failed");
+            if (new CommandLine(new DemoCommand()).execute("--out", work.toString(), "--untrained") != 0) throw new IllegalStateException("demo failed");
             demo = ModelBundle.load(work.resolve("models/demo/untrained-1"));
         }
         return demo;
