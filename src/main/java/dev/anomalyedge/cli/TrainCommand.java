@@ -1,5 +1,6 @@
 package dev.anomalyedge.cli;
 
+import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.training.Calibrator;
 import dev.anomalyedge.training.PromptTrainer;
 import dev.anomalyedge.training.TrainRequest;
@@ -85,6 +86,11 @@ public class TrainCommand implements Callable<Integer> {
             description = "where libtorch trains: auto (CUDA when libtorch sees a GPU, needs the pytorch GPU natives), cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--engine", defaultValue = "auto", converter = EngineModeConverter.class,
+            description = "vision engine for feature extraction and validation: auto (TensorRT where a GPU and its natives are present,"
+                    + " building the plan if needed, else ONNX Runtime), tensorrt or onnxruntime (default: ${DEFAULT-VALUE})")
+    EngineMode engine;
+
     @Option(names = "--engine-batch", defaultValue = "1", description = "images per vision-engine call while extracting features (default: ${DEFAULT-VALUE})")
     int engineBatch;
 
@@ -108,7 +114,7 @@ public class TrainCommand implements Callable<Integer> {
                 .trainer(new PromptTrainer.Options(epochs, batchSize, lr, seed, recipe))
                 .name(name).version(version)
                 .cache(cache != null ? cache : TrainRequest.defaultCacheDir(), (long) (cacheMaxGb * (1L << 30)))
-                .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics).device(device)
+                .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics).device(device).engine(engine)
                 .validation(valData, Calibrator.Options.of(null, targetFalseAlarmRate, targetRecall));
         if (threads != null) b.threads(threads);
         Training.Outcome o = Training.run(b.build(), new ProgressPrinter(Console::info, 2.0), Console::info, () -> false);
@@ -144,6 +150,13 @@ public class TrainCommand implements Callable<Integer> {
                 last = now;
                 phase = p.phase();
             }
+        }
+    }
+
+    static final class EngineModeConverter implements ITypeConverter<EngineMode> {
+        @Override
+        public EngineMode convert(String value) {
+            return EngineMode.parse(value);
         }
     }
 

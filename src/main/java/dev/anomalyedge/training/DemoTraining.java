@@ -4,6 +4,7 @@ import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.DatasetLoader;
@@ -93,6 +94,7 @@ public final class DemoTraining {
                 .demo(true, NOTE)
                 .cache(work.resolve("cache"), 1L << 30)
                 .threads(1)
+                .engine(EngineMode.ONNXRUNTIME) // deterministic on every box; the tiny demo gains nothing from TensorRT
                 .engineBatch(4)
                 .validation(validationData, new Calibrator.Options(Calibrator.Method.GOOD_QUANTILE, FALSE_ALARM_RATE, 0.95))
                 .build();

@@ -1,5 +1,6 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.training.data.Format;
 import dev.anomalyedge.training.torch.Recipe;
@@ -36,12 +37,14 @@ import java.util.Objects;
  * @param validationData  a data set to evaluate the new bundle on and to calibrate its thresholds with; null = none
  * @param calibration     how to calibrate on {@code validationData}
  * @param device          where libtorch trains: auto (CUDA when libtorch sees a device), cpu or cuda
+ * @param engine          the vision engine for feature extraction and validation: auto (TensorRT where the service
+ *                        would use it, else ONNX Runtime), tensorrt or onnxruntime
  */
 public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSettings settings, Integer visionHeads, Integer textHeads,
                            Path data, Format format, boolean pseudoAnomalies, int pseudoPerClass, PromptTrainer.Options trainer,
                            Path out, String name, String version, boolean demo, String note, Path cacheDir, long cacheMaxBytes,
                            int threads, int engineBatch, boolean trainSetMetrics, Path validationData,
-                           Calibrator.Options calibration, String device) {
+                           Calibrator.Options calibration, String device, EngineMode engine) {
 
     /** 16 GiB of cached features (about 1,900 images of ViT-L/14 at 518 px with 4 taps). */
     public static final long DEFAULT_CACHE_BYTES = 16L << 30;
@@ -59,6 +62,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         if (cacheMaxBytes < 0) throw new IllegalArgumentException("cache bound must be >= 0, got " + cacheMaxBytes);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (engineBatch < 1) throw new IllegalArgumentException("engine batch must be >= 1, got " + engineBatch);
+        if (engine == null) engine = EngineMode.AUTO;
         device = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
         if (!List.of("auto", "cpu", "cuda").contains(device)) {
             throw new IllegalArgumentException("device must be auto, cpu or cuda, found '" + device + "'");
@@ -88,6 +92,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         private long cacheMaxBytes = DEFAULT_CACHE_BYTES;
         private Calibrator.Options calibration = Calibrator.Options.automatic();
         private String device = "auto";
+        private EngineMode engine = EngineMode.AUTO;
 
         private Builder(Path clip, AnomalyClipSettings settings, Path data, Path out) {
             this.clip = clip;
@@ -116,11 +121,12 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         public Builder trainSetMetrics(boolean v) { trainSetMetrics = v; return this; }
         public Builder validation(Path v, Calibrator.Options c) { validationData = v; calibration = c; return this; }
         public Builder device(String v) { device = v; return this; }
+        public Builder engine(EngineMode v) { engine = v; return this; }
 
         public TrainRequest build() {
             return new TrainRequest(clip, prompts, bpe, settings, visionHeads, textHeads, data, format, pseudoAnomalies,
                     pseudoPerClass, trainer, out, name, version, demo, note, cacheDir, cacheMaxBytes, threads, engineBatch,
-                    trainSetMetrics, validationData, calibration, device);
+                    trainSetMetrics, validationData, calibration, device, engine);
         }
     }
 }

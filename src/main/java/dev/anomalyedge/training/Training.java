@@ -3,7 +3,11 @@ package dev.anomalyedge.training;
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
-import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.engine.select.Backends;
+import dev.anomalyedge.engine.select.EngineSelector;
+import dev.anomalyedge.engine.select.EngineSettings;
+import dev.anomalyedge.engine.select.NativeProbe;
+import dev.anomalyedge.engine.select.SelectedEngine;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.model.ClipArchitecture;
 import dev.anomalyedge.text.PromptDims;
@@ -114,12 +118,13 @@ public final class Training {
             Path tuned = work.resolve("prompt_learner.safetensors");
             String start;
             Map<String, Object> cacheStats = new LinkedHashMap<>();
-            try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(graph.model(), r.threads());
+            try (SelectedEngine engine = openEngine(graph.model().getParent(), r, log);
                  TextEncoder encoder = TextEncoder.load(clip, arch);
                  PromptLearner learner = startingLearner(r, clip, arch, log)) {
                 clip = null; // the text weights are in libtorch and the vision weights in the graph now
                 start = r.prompts() != null ? r.prompts().toString() : "initialised with seed " + r.trainer().seed();
-                FeatureStore store = new FeatureStore(engine, graph.sha256(), cache, shape, r.engineBatch());
+                cacheStats.put("engine", engine.backend());
+                FeatureStore store = new FeatureStore(engine.engine(), featureKey(graph, engine.backend()), cache, shape, r.engineBatch());
 
                 long e0 = System.nanoTime();
                 List<Path> images = samples.stream().map(Sample::image).toList();
@@ -168,9 +173,9 @@ public final class Training {
                 Calibrator.Result calibrated = null;
                 if (val != null) {
                     Calibrator.Data cal = new Calibrator.Data(mapUpperBound(settings));
-                    try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(bundle.graphFile(), r.threads())) {
+                    try (SelectedEngine engine = openEngine(bundle.dir(), r, log)) {
                         long v0 = System.nanoTime();
-                        validation = Evaluation.run(val, ImageScorer.of(engine, r.engineBatch()), r.engineBatch(), cal,
+                        validation = Evaluation.run(val, ImageScorer.of(engine.engine(), r.engineBatch()), r.engineBatch(), cal,
                                 done -> progress.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, val.samples().size(),
                                         (System.nanoTime() - v0) / 1e9)), cancelled);
                     }
@@ -192,6 +197,26 @@ public final class Training {
         } finally {
             FeatureGraph.deleteTree(work);
         }
+    }
+
+    /**
+     * The engine for a graph folder ({@code visual.onnx}, TensorRT plans in {@code engines/}), chosen as the service
+     * chooses: TensorRT where available and allowed (building the plan if needed), else ONNX Runtime.
+     */
+    static SelectedEngine openEngine(Path graphDir, TrainRequest r, Consumer<String> log) {
+        EngineSettings s = EngineSettings.defaults().withMode(r.engine());
+        if (r.engineBatch() > s.maxBatch()) s = s.withMaxBatch(r.engineBatch());
+        SelectedEngine e = new EngineSelector(NativeProbe.real(), Backends.real(r.threads()), reason -> { }).select(graphDir, s);
+        log.accept(e.statusMessage());
+        return e;
+    }
+
+    /**
+     * The graph part of the feature-cache key: the graph's hash, plus the backend when it is not ONNX Runtime (TensorRT's
+     * FP16 features differ slightly, so they are cached apart; ONNX Runtime keeps the keys of earlier caches).
+     */
+    static String featureKey(FeatureGraph graph, String backend) {
+        return backend.startsWith("onnxruntime") ? graph.sha256() : graph.sha256() + "+" + backend;
     }
 
     /** The largest value of an anomaly map: K taps of probabilities summed, or their mean. */

@@ -102,6 +102,7 @@ class TrainingCommandsTest {
         assertEquals(6 * 3, t.get("steps"));
         assertEquals(6, ((List<?>) t.get("epoch_losses")).size());
         assertEquals(dev.anomalyedge.text.TorchRuntime.deviceName(), t.get("device"), "the libtorch device is recorded (cpu without CUDA)");
+        assertTrue(String.valueOf(((Map<?, ?>) t.get("feature_cache")).get("engine")).matches("onnxruntime-cpu|tensorrt-fp(16|32)"), t.toString());
         assertNotNull(t.get("metrics_before"));
         assertNotNull(t.get("metrics"));
         // the same tuned learner in both formats, with the reference's key names
