@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -48,9 +47,7 @@ public class DemoCommand implements Callable<Integer> {
             Path trained = out.resolve("models/demo/trained-1");
             DemoTraining.Result r = DemoTraining.train(out, trained, DemoTraining.Options.defaults(),
                     new TrainCommand.ProgressPrinter(Console::info, 2.0), Console::info);
-            Console.info(String.format(Locale.ROOT, "demo trained in %.0f s; synthetic validation split, untrained -> trained:"
-                            + " image AUROC %.3f -> %.3f, pixel AUROC %.3f -> %.3f", r.seconds(), r.untrained().mean().imageAuroc(),
-                    r.trained().mean().imageAuroc(), r.untrained().mean().pixelAuroc(), r.trained().mean().pixelAuroc()));
+            Console.info(r.summary());
             bundle = r.bundle();
         }
 

@@ -162,12 +162,7 @@ public class ApplianceRuntime {
             if (current != null && current.name().equals("demo") && current.version().equals("untrained-1")) {
                 models.activate("demo", "trained-1");
             }
-            var before = r.untrained().mean();
-            var after = r.trained().mean();
-            LOG.infof("demo model trained in %.0f s: %s; on the synthetic validation split, untrained -> trained: image AUROC"
-                            + " %.3f -> %.3f, pixel AUROC %.3f -> %.3f, AUPRO %.3f -> %.3f", r.seconds(), r.bundle().dir(),
-                    before.imageAuroc(), after.imageAuroc(), before.pixelAuroc(), after.pixelAuroc(), before.pixelAupro(),
-                    after.pixelAupro());
+            LOG.infof("%s: %s", r.summary(), r.bundle().dir());
         } catch (Exception e) {
             LOG.errorf(e, "training the demo model failed; the untrained demo keeps serving");
         }

@@ -28,7 +28,6 @@ public final class TorchRuntime {
 
     /** Where new libtorch tensors live: null = CPU, else the CUDA device. Process-wide; see {@link #useDevice}. */
     private static volatile Device cuda;
-    private static volatile String deviceName = "cpu";
 
     /** Loads libtorch if not yet done; idempotent and thread-safe. Throws {@link IllegalStateException} if it cannot. */
     public static void ensureLoaded() {
@@ -70,37 +69,42 @@ public final class TorchRuntime {
      * @return one line for logs and manifests: the device and why
      */
     public static synchronized String useDevice(String mode) {
+        String m = deviceMode(mode);
         ensureLoaded();
-        String m = mode == null ? "auto" : mode.trim().toLowerCase(java.util.Locale.ROOT);
-        boolean available = cudaAvailable();
-        switch (m) {
-            case "cpu" -> {
-                cuda = null;
-                deviceName = "cpu";
-                return "cpu (requested)";
-            }
-            case "cuda", "auto" -> {
-                if (available) {
-                    cuda = new Device(torch.DeviceType.CUDA, (byte) 0);
-                    deviceName = "cuda:0";
-                    return "cuda:0 (" + torch.cuda_device_count() + " CUDA device(s) visible to libtorch)";
-                }
-                if (m.equals("cuda")) {
-                    throw new IllegalStateException("device cuda was requested but libtorch sees no CUDA device: run with the"
-                            + " pytorch preset's GPU natives (classifier linux-x86_64-gpu, -Dorg.bytedeco.javacpp.platform.extension=-gpu)"
-                            + " on a host with CUDA 13, cuDNN 9 and NCCL, or use device auto/cpu");
-                }
-                cuda = null;
-                deviceName = "cpu";
-                return "cpu (auto: libtorch sees no CUDA device)";
-            }
-            default -> throw new IllegalArgumentException("device must be auto, cpu or cuda, found '" + mode + "'");
+        if (m.equals("cpu")) {
+            cuda = null;
+            return "cpu (requested)";
         }
+        if (cudaAvailable()) {
+            if (cuda == null) cuda = new Device(torch.DeviceType.CUDA, (byte) 0);
+            return "cuda:0 (" + torch.cuda_device_count() + " CUDA device(s) visible to libtorch)";
+        }
+        if (m.equals("cuda")) {
+            throw new IllegalStateException("device cuda was requested but libtorch sees no CUDA device: run with the"
+                    + " pytorch preset's GPU natives (classifier linux-x86_64-gpu, -Dorg.bytedeco.javacpp.platform.extension=-gpu)"
+                    + " on a host with CUDA 13, cuDNN 9 and NCCL, or use device auto/cpu");
+        }
+        cuda = null;
+        return "cpu (auto: libtorch sees no CUDA device)";
+    }
+
+    /** {@code mode} checked and normalised: auto (null too), cpu or cuda; anything else is an IllegalArgumentException. */
+    public static String deviceMode(String mode) {
+        String m = mode == null ? "auto" : mode.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!m.equals("auto") && !m.equals("cpu") && !m.equals("cuda")) {
+            throw new IllegalArgumentException("device must be auto, cpu or cuda, found '" + mode + "'");
+        }
+        return m;
     }
 
     /** "cpu" or "cuda:0": where new libtorch tensors are created. */
     public static String deviceName() {
-        return deviceName;
+        return cuda == null ? "cpu" : "cuda:0";
+    }
+
+    /** Whether new libtorch tensors are created on the CPU. */
+    static boolean onCpu() {
+        return cuda == null;
     }
 
     private static boolean cudaAvailable() {

@@ -42,7 +42,7 @@ public final class TorchTensors {
 
     /** A CPU tensor from {@code cpu}, moved to the current device (the CPU copy freed at once on CUDA). */
     private static Tensor onDevice(java.util.function.Supplier<Tensor> cpu) {
-        if (TorchRuntime.deviceName().equals("cpu")) return cpu.get();
+        if (TorchRuntime.onCpu()) return cpu.get();
         return Scoped.compute(() -> TorchRuntime.onDevice(cpu.get()));
     }
 

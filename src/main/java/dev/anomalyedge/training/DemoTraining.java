@@ -59,7 +59,16 @@ public final class DemoTraining {
      * @param trained   metrics of the trained bundle on the validation split
      */
     public record Result(ModelBundle bundle, Evaluation.Report untrained, Evaluation.Report trained, Training.Outcome outcome,
-                         double seconds) {}
+                         double seconds) {
+        /** One line: the time and the before/after metrics on the validation split. */
+        public String summary() {
+            var b = untrained.mean();
+            var a = trained.mean();
+            return String.format(java.util.Locale.ROOT, "demo trained in %.0f s; on the synthetic validation split, untrained -> trained:"
+                    + " image AUROC %.3f -> %.3f, pixel AUROC %.3f -> %.3f, AUPRO %.3f -> %.3f", seconds, b.imageAuroc(),
+                    a.imageAuroc(), b.pixelAuroc(), a.pixelAuroc(), b.pixelAupro(), a.pixelAupro());
+        }
+    }
 
     private DemoTraining() {}
 

@@ -2,11 +2,11 @@ package dev.anomalyedge.training;
 
 import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.model.AnomalyClipSettings;
+import dev.anomalyedge.text.TorchRuntime;
 import dev.anomalyedge.training.data.Format;
 import dev.anomalyedge.training.torch.Recipe;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -63,10 +63,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (engineBatch < 1) throw new IllegalArgumentException("engine batch must be >= 1, got " + engineBatch);
         if (engine == null) engine = EngineMode.AUTO;
-        device = device == null ? "auto" : device.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!List.of("auto", "cpu", "cuda").contains(device)) {
-            throw new IllegalArgumentException("device must be auto, cpu or cuda, found '" + device + "'");
-        }
+        device = TorchRuntime.deviceMode(device);
     }
 
     /** The default feature cache: {@code ~/.cache/anomaly-appliance}. */
