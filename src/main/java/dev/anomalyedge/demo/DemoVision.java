@@ -79,7 +79,7 @@ public final class DemoVision {
             new Detector(2, +1, 5, 1f),     // green: G − (R+B)/2 > 5
             new Detector(2, -1, 6, 1f),     // magenta: (R+B)/2 − G > 6
     };
-    /** Scale of a detector channel: a patch with a few strongly deviating sub-blocks reaches about 1. */
+    /** Scale of a detector channel: each sub-block 25 grey levels past a threshold adds about 1 (a thin scratch ≈ 1, a chip several). */
     private static final float DETECTOR_SCALE = 1 / 25f;
     /** Attention value gain and output gain of the pooling blocks. */
     private static final float ALPHA = 1f;
