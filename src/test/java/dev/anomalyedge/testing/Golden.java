@@ -13,18 +13,18 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Access to the golden reference cases in {@code ../shared/golden} (read in place, never copied). */
+/** Access to the golden reference cases kept in {@code src/test/golden} (provenance in its README). */
 public final class Golden {
     private Golden() {}
 
     public static final List<String> CASES = List.of("case1_p14_s112_taps4", "case2_p16_s96_top", "case3_p14_s98_1head");
 
-    /** The golden root: system property {@code golden.dir}, else {@code ../shared/golden}. Fails when absent. */
+    /** The golden root: system property {@code golden.dir}, else {@code src/test/golden}. Fails when absent. */
     public static Path root() {
         String p = System.getProperty("golden.dir");
-        Path root = p != null ? Path.of(p) : Path.of("..", "shared", "golden");
+        Path root = p != null ? Path.of(p) : Path.of("src", "test", "golden");
         if (!Files.isDirectory(root)) fail("golden reference data not found at " + root.toAbsolutePath()
-                + " (CI and developers have ../shared beside the project)");
+                + " (it is part of the repository: src/test/golden)");
         return root;
     }
 
