@@ -7,6 +7,7 @@ import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.text.PromptDims;
 import dev.anomalyedge.text.PromptLearner;
 import dev.anomalyedge.text.TextEncoder;
+import dev.anomalyedge.text.TorchRuntime;
 import dev.anomalyedge.weights.Checkpoints;
 import dev.anomalyedge.weights.StateDict;
 import dev.anomalyedge.weights.Safetensors;
@@ -54,7 +55,8 @@ public final class BundleExporter {
         float[] embeddings;
         Map<String, Tensor> promptState;
         progress.accept("computing text embeddings");
-        try (TextEncoder encoder = TextEncoder.load(clip, arch);
+        try (TorchRuntime.Lease torch = TorchRuntime.acquire(TorchRuntime.threads(), "cpu", () -> false);
+             TextEncoder encoder = TextEncoder.load(clip, arch);
              PromptLearner learner = PromptLearner.load(prompts, PromptDims.of(r.settings(), arch))) {
             embeddings = encoder.normalizedEmbeddings(learner);
             promptState = learner.stateDict();

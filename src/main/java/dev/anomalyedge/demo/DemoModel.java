@@ -6,6 +6,7 @@ import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.text.PromptDims;
 import dev.anomalyedge.text.PromptLearner;
+import dev.anomalyedge.text.TorchRuntime;
 import dev.anomalyedge.text.PromptTemplates;
 import dev.anomalyedge.tokenizer.ClipTokenizer;
 import dev.anomalyedge.weights.Safetensors;
@@ -65,7 +66,8 @@ public final class DemoModel {
         ClipTokenizer tokenizer = byteTokenizer();
         long[][] ids = tokenizer.tokenize(PromptTemplates.texts(settings.nCtx()), arch.contextLength());
         Map<String, Tensor> prompts;
-        try (PromptLearner learner = PromptLearner.initialise(PromptDims.of(settings, arch), ids,
+        try (TorchRuntime.Lease torch = TorchRuntime.acquire(TorchRuntime.threads(), "cpu", () -> false);
+             PromptLearner learner = PromptLearner.initialise(PromptDims.of(settings, arch), ids,
                 clip.get("token_embedding.weight"), seed + 1)) {
             prompts = learner.stateDict();
         }

@@ -7,6 +7,10 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Loads libtorch (JavaCPP {@code pytorch} preset, CPU) exactly once per JVM.
@@ -19,6 +23,10 @@ import java.io.UncheckedIOException;
  *
  * <p>A failed load is remembered: every later call throws the same clear {@link IllegalStateException} instead of
  * JavaCPP's {@code NoClassDefFoundError: Could not initialize class}.
+ *
+ * <p>libtorch's thread count and our device choice are process-wide. Work that depends on them (a training run, an
+ * export's text encoder) holds a {@link Lease}: one at a time per process, so the service's background demo training
+ * and a REST training job queue behind each other instead of overwriting each other's settings.
  */
 public final class TorchRuntime {
     private static final OnceLoader LIBTORCH = new OnceLoader(
@@ -28,6 +36,70 @@ public final class TorchRuntime {
 
     /** Where new libtorch tensors live: null = CPU, else the CUDA device. Process-wide; see {@link #useDevice}. */
     private static volatile Device cuda;
+
+    /** Who may use libtorch's process-wide settings now (fair: first come, first served). */
+    private static final ReentrantLock LEASE = new ReentrantLock(true);
+
+    /**
+     * Exclusive use of libtorch for one piece of work, with its thread count and device. Closing it releases libtorch
+     * for the next holder. A nested lease on the thread that holds one keeps the outer lease's settings.
+     */
+    public static final class Lease implements AutoCloseable {
+        private final String device;
+        private boolean closed;
+
+        private Lease(String device) { this.device = device; }
+
+        /** The device this lease's work creates tensors on, and why (one line for logs and manifests). */
+        public String device() { return device; }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            LEASE.unlock();
+        }
+    }
+
+    /**
+     * Waits for libtorch to be free, then sets its thread count and device for the caller's work. Waiting ends early
+     * with a {@link CancellationException} when {@code cancelled} turns true.
+     *
+     * @param threads    libtorch intra-op threads (≥ 1); ignored for a nested lease
+     * @param deviceMode auto, cpu or cuda (see {@link #useDevice}); ignored for a nested lease
+     */
+    public static Lease acquire(int threads, String deviceMode, BooleanSupplier cancelled) {
+        String mode = deviceMode(deviceMode);
+        if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        ensureLoaded();
+        boolean nested = LEASE.isHeldByCurrentThread();
+        try {
+            while (!LEASE.tryLock(100, TimeUnit.MILLISECONDS)) {
+                if (cancelled.getAsBoolean()) throw new CancellationException("cancelled while waiting for libtorch");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for libtorch");
+        }
+        if (nested) return new Lease(deviceName() + " (held by the enclosing work)");
+        try {
+            torch.set_num_threads(threads);
+            return new Lease(useDevice(mode));
+        } catch (RuntimeException | Error e) {
+            LEASE.unlock();
+            throw e;
+        }
+    }
+
+    /** Whether some thread holds a {@link Lease} now. */
+    public static boolean leased() {
+        return LEASE.isLocked();
+    }
+
+    /** Whether some thread waits for a {@link Lease} now (for tests). */
+    static boolean someoneWaiting() {
+        return LEASE.hasQueuedThreads();
+    }
 
     /** Loads libtorch if not yet done; idempotent and thread-safe. Throws {@link IllegalStateException} if it cannot. */
     public static void ensureLoaded() {
@@ -51,6 +123,7 @@ public final class TorchRuntime {
     /**
      * Sets libtorch's intra-op thread count (OpenMP). On a machine whose cores are busy with other work, libtorch's
      * spinning OpenMP workers can make small operations two orders of magnitude slower; one thread avoids that.
+     * Process-wide: the service's work sets it through {@link #acquire}; this is for single-purpose tools and tests.
      */
     public static void setThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);

@@ -85,6 +85,7 @@ public final class Training {
         Files.createDirectories(out.getParent());
         Path work = Files.createDirectories(out.resolveSibling(out.getFileName() + ".work-" + ProcessHandle.current().pid() + "-"
                 + RUNS.incrementAndGet()));
+        TorchRuntime.Lease torch = null;
         try {
             progress.accept(TrainingProgress.of(TrainingProgress.Phase.PREPARING, 0, 0, 0));
             Dataset data = loadData(r, work, log);
@@ -93,8 +94,9 @@ public final class Training {
                     : DatasetLoader.load(r.validationData(), Format.AUTO, LoadOptions.defaults().withPseudoAnomalies(true));
             check(cancelled);
 
-            TorchRuntime.setThreads(r.threads());
-            String device = TorchRuntime.useDevice(r.device()); // before any libtorch object of this run exists
+            // libtorch's threads and device are process-wide: this run holds them until it ends (another training waits)
+            torch = TorchRuntime.acquire(r.threads(), r.device(), cancelled); // before any libtorch object of this run exists
+            String device = torch.device();
             log.accept("libtorch device: " + device);
             log.accept("reading CLIP checkpoint " + r.clip());
             StateDict clip = Checkpoints.read(r.clip());
@@ -195,6 +197,7 @@ public final class Training {
                 throw e;
             }
         } finally {
+            if (torch != null) torch.close();
             FeatureGraph.deleteTree(work);
         }
     }
