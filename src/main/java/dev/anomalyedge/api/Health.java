@@ -12,7 +12,8 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Health for the orchestrator: liveness = the process answers and its inference worker runs; readiness = a model is
+ * Health for the orchestrator: liveness = the process answers, its inference worker thread runs and no batch has run
+ * longer than {@code appliance.batching.stuck-after}; readiness = a model is
  * loaded and warmed. The broker and the store-and-forward backlog are reported in readiness data but never make the
  * appliance unready: results are safe on disk while the broker is away.
  */
@@ -26,7 +27,11 @@ public class Health {
 
         @Override
         public HealthCheckResponse call() {
-            return HealthCheckResponse.named("appliance").up().build();
+            if (runtime.worker() == null) return HealthCheckResponse.named("appliance").up().build(); // not serving (one-shot command)
+            var stuckAfter = runtime.config().batching().stuckAfter();
+            return runtime.worker().unhealthy(stuckAfter)
+                    .map(reason -> HealthCheckResponse.named("appliance").down().withData("reason", reason).build())
+                    .orElseGet(() -> HealthCheckResponse.named("appliance").up().build());
         }
     }
 

@@ -97,6 +97,11 @@ public interface ApplianceConfig {
         /** Per-request deadline from arrival to result; past it the API answers 504. */
         @WithDefault("10s")
         Duration deadline();
+
+        /** Liveness turns DOWN when one inference batch runs longer than this (a hung native call): the orchestrator restarts the process. */
+        @WithName("stuck-after")
+        @WithDefault("5m")
+        Duration stuckAfter();
     }
 
     interface Limits {

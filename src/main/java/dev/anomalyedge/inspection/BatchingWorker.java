@@ -56,6 +56,7 @@ public final class BatchingWorker implements AutoCloseable {
     private final Listener listener;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile long busySince; // System.nanoTime() when the running batch started, 0 while idle
     private Job carried; // first job of the next batch (a different model than the batch being formed)
 
     public BatchingWorker(int maxBatch, Duration maxWait, int capacity, Listener listener) {
@@ -101,13 +102,44 @@ public final class BatchingWorker implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException | Error e) { // run() answered its jobs; this is the batch forming itself failing
                 LOG.error("inference worker error", e);
             }
         }
     }
 
+    /**
+     * Whether the worker can still answer: its thread runs and no batch has been running for longer than
+     * {@code stuckAfter} (a native call that never returns). Empty when healthy, else the reason.
+     */
+    public java.util.Optional<String> unhealthy(Duration stuckAfter) {
+        if (!thread.isAlive()) return java.util.Optional.of(running ? "the inference worker thread has died" : "the inference worker is stopped");
+        long since = busySince;
+        if (since != 0) {
+            long busy = System.nanoTime() - since;
+            if (busy > stuckAfter.toNanos()) {
+                return java.util.Optional.of("one inference batch has been running for " + busy / 1_000_000_000L + " s (limit "
+                        + stuckAfter.toSeconds() + " s)");
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Runs one batch and answers every job in it, whatever fails (an Error included). */
     private void run(List<Job> jobs) {
+        busySince = Math.max(1, System.nanoTime());
+        try {
+            runBatch(jobs);
+        } catch (RuntimeException | Error e) {
+            LOG.error("inference batch failed", e);
+            RuntimeException answer = e instanceof RuntimeException r ? r : new RuntimeException(e.toString(), e); // 500, not 503
+            for (Job j : jobs) j.result.completeExceptionally(answer);
+        } finally {
+            busySince = 0;
+        }
+    }
+
+    private void runBatch(List<Job> jobs) {
         long now = System.nanoTime();
         List<Job> live = new ArrayList<>(jobs.size());
         for (Job j : jobs) {
@@ -121,19 +153,24 @@ public final class BatchingWorker implements AutoCloseable {
             }
         }
         if (live.isEmpty()) return;
-        AnomalyEngine engine = live.get(0).model.engine();
+        // the worker holds its own reference while the engine runs: a request that gives up (deadline) releases its
+        // reference, and a swap or shutdown must not close a native session that is still running
+        LoadedModel model = live.get(0).model;
+        if (!model.acquire()) throw new IllegalStateException("model " + model.name() + "/" + model.version() + " was closed");
+        try {
+            score(model.engine(), live);
+        } finally {
+            model.release();
+        }
+    }
+
+    private void score(AnomalyEngine engine, List<Job> live) {
         int s = engine.imageSize();
         int per = 3 * s * s;
         float[] input = new float[live.size() * per];
         for (int i = 0; i < live.size(); i++) System.arraycopy(live.get(i).image, 0, input, i * per, per);
         long t0 = System.nanoTime();
-        AnomalyEngine.ScoreBatch out;
-        try {
-            out = engine.score(input, live.size());
-        } catch (RuntimeException e) {
-            for (Job j : live) j.result.completeExceptionally(e);
-            return;
-        }
+        AnomalyEngine.ScoreBatch out = engine.score(input, live.size()); // a failure answers every job (run)
         long inference = System.nanoTime() - t0;
         listener.batch(live.size(), inference);
         for (int i = 0; i < live.size(); i++) {

@@ -109,4 +109,50 @@ class BatchingWorkerTest {
             assertEquals(List.of(1), engine.batches, "the late request never reached the engine");
         }
     }
+
+    @Test
+    void anErrorInTheEngineAnswersEveryRequestOfTheBatch() throws Exception {
+        FakeEngine engine = new FakeEngine(8);
+        engine.fails = new OutOfMemoryError("native arena exhausted");
+        LoadedModel m = model(engine);
+        try (BatchingWorker w = new BatchingWorker(4, Duration.ofMillis(20), 8, new Counting())) {
+            BatchingWorker.Job a = new BatchingWorker.Job(m, image(8, 1), System.nanoTime() + 60_000_000_000L);
+            BatchingWorker.Job b = new BatchingWorker.Job(m, image(8, 2), System.nanoTime() + 60_000_000_000L);
+            assertTrue(w.offer(a));
+            assertTrue(w.offer(b));
+            for (BatchingWorker.Job j : List.of(a, b)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> j.result().get(5, TimeUnit.SECONDS),
+                        "answered at once, not left to the 60 s deadline");
+                assertTrue(e.getCause().getMessage().contains("native arena exhausted"), e.getCause().toString());
+            }
+            // the worker survives the Error and serves the next request
+            engine.fails = null;
+            BatchingWorker.Job c = new BatchingWorker.Job(m, image(8, 3), System.nanoTime() + 60_000_000_000L);
+            assertTrue(w.offer(c));
+            assertEquals(3, c.result().get(5, TimeUnit.SECONDS).score(), 0);
+            assertTrue(w.unhealthy(Duration.ofMinutes(1)).isEmpty());
+        }
+    }
+
+    @Test
+    void aBatchRunningPastTheBoundMakesTheWorkerUnhealthy() throws Exception {
+        FakeEngine engine = new FakeEngine(8);
+        engine.gate = new CountDownLatch(1);
+        LoadedModel m = model(engine);
+        BatchingWorker w = new BatchingWorker(1, Duration.ZERO, 8, new Counting());
+        try {
+            assertTrue(w.unhealthy(Duration.ZERO).isEmpty(), "idle is healthy whatever the bound");
+            BatchingWorker.Job j = new BatchingWorker.Job(m, image(8, 1), System.nanoTime() + 60_000_000_000L);
+            assertTrue(w.offer(j));
+            assertTrue(engine.entered.await(5, TimeUnit.SECONDS));
+            assertTrue(w.unhealthy(Duration.ofMinutes(5)).isEmpty(), "busy within the bound is healthy");
+            String reason = w.unhealthy(Duration.ZERO).orElseThrow();
+            assertTrue(reason.contains("has been running for"), reason);
+            engine.gate.countDown();
+            j.result().get(5, TimeUnit.SECONDS);
+        } finally {
+            w.close();
+        }
+        assertEquals("the inference worker is stopped", w.unhealthy(Duration.ofMinutes(5)).orElseThrow());
+    }
 }

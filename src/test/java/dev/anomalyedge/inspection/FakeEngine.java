@@ -13,6 +13,8 @@ final class FakeEngine implements AnomalyEngine {
     final List<Integer> batches = new CopyOnWriteArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean closed;
+    volatile Error fails; // thrown by score() when set
+    final CountDownLatch entered = new CountDownLatch(1); // counted down when score() is first called
 
     FakeEngine(int size) { this.size = size; }
 
@@ -24,6 +26,8 @@ final class FakeEngine implements AnomalyEngine {
 
     @Override
     public ScoreBatch score(float[] images, int batch) {
+        entered.countDown();
+        if (fails != null) throw fails;
         try {
             gate.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
