@@ -73,6 +73,10 @@ public class ApplianceRuntime {
     private volatile String engineReason;
     private EngineSelector selector;
     private volatile boolean started;
+    /** Set by {@link #stop()}: the model loader and the demo training end at their next step. */
+    private volatile boolean stopping;
+    /** Loads the first model and trains the demo; stop() waits for it so no native work outlives the application. */
+    private Thread loader;
 
     void onStart(@Observes StartupEvent event) {
         if (Boolean.getBoolean(Main.COMMAND_MODE)) return;
@@ -100,7 +104,8 @@ public class ApplianceRuntime {
             mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile
         }
         training = new TrainingJobs();
-        Thread loader = new Thread(this::loadInitialModel, "model-loader");
+        stopping = false;
+        loader = new Thread(this::loadInitialModel, "model-loader");
         loader.setDaemon(true);
         loader.start();
     }
@@ -110,6 +115,7 @@ public class ApplianceRuntime {
             ModelRepository repo = models.repository();
             boolean fresh = repo.list().isEmpty() && config.models().demoIfEmpty();
             if (fresh) createDemoBundle(repo);
+            if (stopping) return;
             Optional<ModelRepository.ModelRef> ref = repo.defaultModel();
             if (ref.isEmpty()) {
                 startupError = "no model bundle in " + repo.dir() + " (and appliance.models.demo-if-empty=false)";
@@ -123,6 +129,10 @@ public class ApplianceRuntime {
                 trainDemo(repo);
             }
         } catch (Exception e) {
+            if (stopping) {
+                LOG.infof("model loading stopped: the appliance is shutting down (%s)", e.getMessage());
+                return;
+            }
             startupError = "loading the model failed: " + e.getMessage();
             LOG.error(startupError, e);
         }
@@ -157,12 +167,15 @@ public class ApplianceRuntime {
         try {
             LOG.info("training the demo model's prompts on the built-in synthetic parts (background)");
             DemoTraining.Result r = DemoTraining.train(repo.dir().resolve(".demo-training"), repo.bundleDir("demo", "trained-1"),
-                    DemoTraining.Options.defaults(), p -> { }, line -> LOG.debug(line));
+                    DemoTraining.Options.defaults(), p -> { }, line -> LOG.debug(line), () -> stopping);
+            if (stopping) return;
             LoadedModel current = models.current();
             if (current != null && current.name().equals("demo") && current.version().equals("untrained-1")) {
                 models.activate("demo", "trained-1");
             }
             LOG.infof("%s: %s", r.summary(), r.bundle().dir());
+        } catch (java.util.concurrent.CancellationException e) {
+            LOG.info("demo training stopped: the appliance is shutting down (it trains again at the next start)");
         } catch (Exception e) {
             LOG.errorf(e, "training the demo model failed; the untrained demo keeps serving");
         }
@@ -237,10 +250,34 @@ public class ApplianceRuntime {
     synchronized void stop() {
         if (!started) return;
         started = false;
+        stopping = true;
+        awaitLoader();
         if (worker != null) worker.close();
         if (models != null) models.close();
         if (mqtt != null) mqtt.close();
         if (training != null) training.close();
+    }
+
+    /**
+     * Waits for the model loader (export, demo training) to reach its next cancellation point and end: libtorch and ONNX
+     * Runtime work must not go on while the application closes what it uses, nor outlive it.
+     */
+    private void awaitLoader() {
+        Thread t = loader;
+        if (t == null) return;
+        try {
+            t.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) LOG.warn("the model loader did not stop within 120 s; closing the appliance anyway");
+        loader = null;
+    }
+
+    /** Whether the model loader (first model, demo training) still runs. */
+    boolean loading() {
+        Thread t = loader;
+        return t != null && t.isAlive();
     }
 
     /** Prompt-tuning jobs started over REST (one runs at a time). */

@@ -16,6 +16,8 @@ import dev.anomalyedge.training.torch.Recipe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -78,6 +80,15 @@ public final class DemoTraining {
      */
     public static Result train(Path work, Path out, Options o, Consumer<TrainingProgress> progress, Consumer<String> log)
             throws IOException {
+        return train(work, out, o, progress, log, () -> false);
+    }
+
+    /**
+     * As {@link #train(Path, Path, Options, Consumer, Consumer)}, stopping with a {@link CancellationException} soon
+     * after {@code cancelled} turns true (between phases, at the next image or training step); no bundle is written then.
+     */
+    public static Result train(Path work, Path out, Options o, Consumer<TrainingProgress> progress, Consumer<String> log,
+                               BooleanSupplier cancelled) throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(work);
         DemoModel.Checkpoints ck = DemoModel.writeCheckpoints(DemoModel.architecture(), DemoModel.settings(), DemoModel.SEED,
@@ -87,13 +98,15 @@ public final class DemoTraining {
         SyntheticDataset.generate(trainData, TRAIN_DATA_SEED, 0, o.goodTrain(), o.anomalousTrain(), o.imageSize());
         SyntheticDataset.generate(validationData, VALIDATION_DATA_SEED, 0, o.goodValidation(), o.anomalousValid(), o.imageSize());
 
+        checkCancelled(cancelled);
         ModelBundle untrainedBundle = new BundleExporter(log).export(new BundleExporter.Request(ck.clip(), ck.prompts(),
                 DemoModel.settings(), null, null, work.resolve("untrained"), "demo", "untrained", true, DemoModel.NOTE));
         Dataset validation = DatasetLoader.load(validationData, Format.MVTEC, LoadOptions.defaults());
         Evaluation.Report untrained;
         try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(untrainedBundle.graphFile(), 1)) {
-            untrained = Evaluation.run(validation, ImageScorer.of(engine, 4), 4, null, d -> { }, () -> false);
+            untrained = Evaluation.run(validation, ImageScorer.of(engine, 4), 4, null, d -> { }, cancelled);
         }
+        checkCancelled(cancelled);
         log.accept("untrained demo model on the validation split:\n" + Evaluation.summary(untrained));
 
         TrainRequest request = TrainRequest.builder(ck.clip(), DemoModel.settings(), trainData, out)
@@ -107,8 +120,12 @@ public final class DemoTraining {
                 .engineBatch(4)
                 .validation(validationData, new Calibrator.Options(Calibrator.Method.GOOD_QUANTILE, FALSE_ALARM_RATE, 0.95))
                 .build();
-        Training.Outcome outcome = Training.run(request, progress, log, () -> false);
+        Training.Outcome outcome = Training.run(request, progress, log, cancelled);
         return new Result(outcome.bundle(), untrained, outcome.validation(), outcome, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void checkCancelled(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) throw new CancellationException("demo training cancelled");
     }
 
     private static Path fresh(Path dir) {
