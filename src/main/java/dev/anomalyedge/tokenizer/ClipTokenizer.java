@@ -43,6 +43,8 @@ public final class ClipTokenizer {
     private static final String END_OF_WORD = "</w>";
     /** The reference caches every word forever; a service tokenising arbitrary text should not, so the cache stops growing here. */
     private static final int CACHE_LIMIT = 50_000;
+    /** Largest merges file accepted, as stored and as text (CLIP's: 1.3 MiB gzip, 3.1 MiB of text). */
+    static final int MAX_MERGES_BYTES = 16 << 20;
 
     /** The reference's split regex (compiled case-insensitive with Unicode classes, like Python's {@code regex}). */
     private static final Pattern SPLIT = Pattern.compile(
@@ -80,12 +82,17 @@ public final class ClipTokenizer {
     }
 
     /**
-     * Loads a merges file: gzip ({@code bpe_simple_vocab_16e6.txt.gz}, recognised by its magic bytes) or plain text.
+     * Loads a merges file: gzip ({@code bpe_simple_vocab_16e6.txt.gz}, recognised by its magic bytes) or plain text,
+     * of at most {@value #MAX_MERGES_BYTES} bytes either way (a gzip file is inflated no further than that).
      */
     public static ClipTokenizer load(Path mergesFile) {
         try {
-            byte[] raw = Files.readAllBytes(mergesFile);
-            return fromMergesText(decodeMaybeGzip(raw), mergesFile.toString());
+            long size = Files.size(mergesFile);
+            if (size > MAX_MERGES_BYTES) {
+                throw new IllegalArgumentException(mergesFile + ": " + size + " bytes, more than the " + MAX_MERGES_BYTES
+                        + " a BPE merges file may have (expected CLIP's bpe_simple_vocab_16e6.txt.gz)");
+            }
+            return fromMergesText(decodeMaybeGzip(Files.readAllBytes(mergesFile), mergesFile), mergesFile.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read BPE merges file " + mergesFile, e);
         }
@@ -93,7 +100,8 @@ public final class ClipTokenizer {
 
     /**
      * Builds a tokenizer from the text of a merges file (header line first, then one "{@code a b}" pair per line).
-     * At most {@value #CLIP_MERGES} merges are used, like the reference.
+     * At most {@value #CLIP_MERGES} merges are used, like the reference. Errors give the line number, never the
+     * line: a file passed by mistake (a password file) must not end up in a log.
      */
     public static ClipTokenizer fromMergesText(String text, String sourceName) {
         String[] lines = text.split("\n", -1);
@@ -107,7 +115,8 @@ public final class ClipTokenizer {
             }
             String[] pair = line.trim().split(" ");
             if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
-                throw new IllegalArgumentException(sourceName + ": line " + (i + 1) + ": expected a merge 'a b', found '" + line + "'");
+                throw new IllegalArgumentException(sourceName + ": line " + (i + 1) + ": expected a merge, two symbols"
+                        + " separated by one space, found " + pair.length + " space-separated fields (not a CLIP BPE merges file?)");
             }
             merges.add(pair);
         }
@@ -226,11 +235,16 @@ public final class ClipTokenizer {
         return a + ' ' + b; // symbols never contain a space (bytes map to printable code points)
     }
 
-    private static String decodeMaybeGzip(byte[] raw) throws IOException {
+    private static String decodeMaybeGzip(byte[] raw, Path file) throws IOException {
         boolean gzip = raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b;
         if (!gzip) return new String(raw, StandardCharsets.UTF_8);
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] text = in.readNBytes(MAX_MERGES_BYTES + 1); // inflates no further than the limit
+            if (text.length > MAX_MERGES_BYTES) {
+                throw new IllegalArgumentException(file + ": decompresses to more than the " + MAX_MERGES_BYTES
+                        + " bytes a BPE merges file may have (expected CLIP's bpe_simple_vocab_16e6.txt.gz)");
+            }
+            return new String(text, StandardCharsets.UTF_8);
         }
     }
 

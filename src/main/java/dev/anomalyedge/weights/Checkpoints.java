@@ -44,9 +44,10 @@ public final class Checkpoints {
                     + " PyTorch < 1.6 or _use_new_zipfile_serialization=False, which is not supported; re-save it with"
                     + " a current PyTorch (torch.save(torch.load(f), f)) or convert it to safetensors (" + SUPPORTED + ")");
         }
+        // the file's bytes are not quoted: whatever it is (a key, a password file), it must not reach a log
         throw new CheckpointException(file + ": not a checkpoint in a known format (" + SUPPORTED + "; legacy non-zip"
-                + " torch.save files of PyTorch < 1.6 must be re-saved with a current PyTorch); it starts with "
-                + HexFormat.ofDelimiter(" ").formatHex(head) + (head.length < 9 ? " (only " + head.length + " bytes)" : ""));
+                + " torch.save files of PyTorch < 1.6 must be re-saved with a current PyTorch); "
+                + (head.length < 9 ? "only " + head.length + " bytes" : "its first bytes match none of these formats"));
     }
 
     /** The flat state dict in {@code file}, whatever its format; int64 scalars of TorchScript/.pth files included. */
@@ -73,14 +74,14 @@ public final class Checkpoints {
                     if (c.isStateDict()) yield c.stateDict();
                     throw new CheckpointException(file + ": expected {\"prompt_learner\": state_dict} or a flat state dict"
                             + " but the top level is a " + TorchPickle.typeName(c.root())
-                            + (c.root() instanceof Map<?, ?> m ? " with keys " + TorchZipCheckpoint.keysOf(m) : ""));
+                            + (c.root() instanceof Map<?, ?> m ? " with keys " + TorchZipCheckpoint.keysOf(m.keySet()) : ""));
                 }
             }
         };
         for (String key : PROMPT_LEARNER_KEYS) {
             if (!sd.contains(key)) {
                 throw new CheckpointException(sd.source() + ": not an AnomalyCLIP prompt-learner state dict: missing key '"
-                        + key + "'; found " + TorchZipCheckpoint.keysOf(sd.asMap()));
+                        + key + "'; found " + TorchZipCheckpoint.keysOf(sd.keys()));
             }
         }
         return sd;

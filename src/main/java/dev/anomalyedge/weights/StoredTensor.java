@@ -41,6 +41,9 @@ public final class StoredTensor {
 
     public long numel() { return Tensor.numel(shape); }
 
+    /** Bytes of the whole storage, storageNumel × element size (Long.MAX_VALUE when that overflows). */
+    public long storageBytes() { return ReadBudget.multiplySaturated(storageNumel, dtype.bytes); }
+
     /**
      * Storage elements the view needs: 1 + the largest index it reads,
      * offset + Σ (shape[i] − 1)·stride[i], or 0 for an empty view.
@@ -62,9 +65,17 @@ public final class StoredTensor {
         return true;
     }
 
+    /**
+     * Identifies the view exactly (storage, offset, shape, stride; the storage key fixes dtype and size): tensors with
+     * equal keys hold the same elements. The key comes last, so the string cannot be ambiguous.
+     */
+    String viewKey() {
+        return storageOffset + "|" + Arrays.toString(shape) + "|" + Arrays.toString(stride) + "|" + storageKey;
+    }
+
     /** "storage 'k' (F16, 4928 elements), offset 832, shape [1, 1, 64, 64], stride [4928, 4928, 64, 1]" */
     public String describe() {
-        return "storage '" + storageKey + "' (" + dtype + ", " + storageNumel + " elements), offset " + storageOffset
+        return "storage " + Names.quote(storageKey) + " (" + dtype + ", " + storageNumel + " elements), offset " + storageOffset
                 + ", shape " + Arrays.toString(shape) + ", stride " + Arrays.toString(stride);
     }
 

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +25,15 @@ import java.util.Map;
  * str, int → Integer/Long/BigInteger, float → Double, bool, None → null, tensor → {@link StoredTensor}.
  *
  * <p>Pyrolite's dicts are HashMaps, which would lose the state-dict order, so the dict opcodes (EMPTY_DICT,
- * DICT, SETITEMS) and BUILD are handled here; GLOBAL is resolved per instance (nothing is registered globally).
- * Length-prefixed opcodes are checked against the bytes left before Pyrolite allocates.
+ * DICT, SETITEM, SETITEMS) and BUILD are handled here; GLOBAL is resolved per instance (nothing is registered
+ * globally). Length-prefixed opcodes are checked against the bytes left before Pyrolite allocates, decimal
+ * numbers are limited to {@value #MAX_DECIMAL_LINE} characters (Python's own limit is 4300 digits: parsing is
+ * quadratic), and dict keys must be hashable as in Python: a list or dict key, which Java would hash
+ * recursively (forever, when the pickle made it cyclic), is refused.
+ *
+ * <p>Error messages come in two kinds: this class's own, which say what is wrong without quoting the pickle's
+ * values, and anything Pyrolite or the JDK throws, whose message may quote the pickle (an escape sequence, a
+ * number's digits) and is therefore replaced by the byte offset and the exception type.
  */
 final class TorchPickle extends Unpickler {
     /** Storage classes named in persistent ids, e.g. {@code torch.HalfStorage}, and the element type they hold. */
@@ -36,7 +44,15 @@ final class TorchPickle extends Unpickler {
             Map.entry("ShortStorage", DType.I16), Map.entry("CharStorage", DType.I8),
             Map.entry("ByteStorage", DType.U8), Map.entry("BoolStorage", DType.BOOL));
 
+    /** Longest text line of the decimal opcodes INT, LONG and FLOAT (protocol 0; torch.save writes protocol 2). */
+    static final int MAX_DECIMAL_LINE = 4310;
+
     private final Map<String, StorageRef> storages = new LinkedHashMap<>();
+
+    /** A problem this reader found and described itself; its message quotes nothing from the pickle. */
+    static final class Refused extends PickleException {
+        Refused(String message) { super(message); }
+    }
 
     /** A storage as named by a persistent id ('storage', torch.XStorage, key, location, numel). */
     record StorageRef(String key, DType dtype, long numel) {}
@@ -45,7 +61,7 @@ final class TorchPickle extends Unpickler {
     record StorageType(String name, DType dtype) implements IObjectConstructor {
         @Override
         public Object construct(Object[] args) {
-            throw new PickleException("storage type torch." + name + " cannot be called");
+            throw new Refused("storage type " + Names.quote("torch." + name) + " cannot be called");
         }
     }
 
@@ -60,13 +76,22 @@ final class TorchPickle extends Unpickler {
      * Unpickles {@code pickle}; {@code where} ("file: entry 'root/data.pkl'") starts every error message.
      */
     static Object load(byte[] pickle, String where) {
+        ByteArrayInputStream in = new ByteArrayInputStream(pickle);
         try {
-            return new TorchPickle().load(new ByteArrayInputStream(pickle));
-        } catch (PickleException | IOException e) {
+            return new TorchPickle().load(in);
+        } catch (Refused e) {
             throw new CheckpointException(where + ": cannot unpickle: " + e.getMessage(), e);
+        } catch (IOException e) { // Pyrolite's own "premature end of file" and the like
+            throw new CheckpointException(where + ": cannot unpickle: the pickle ends early (truncated?)");
+        } catch (StackOverflowError e) {
+            // last line of defence: nothing here recurses over pickle values, but a JDK method on one might
+            throw new CheckpointException(where + ": cannot unpickle: values nested too deeply or cyclic, near byte "
+                    + (pickle.length - in.available()));
         } catch (RuntimeException e) {
-            // malformed opcode streams surface as stack underflow, wrong types on the stack, overflow…
-            throw new CheckpointException(where + ": malformed pickle (" + e + ")", e);
+            // malformed opcode streams surface as stack underflow, wrong types on the stack, bad digits…; the
+            // message of such an exception may quote the pickle, so only its type is shown
+            throw new CheckpointException(where + ": cannot unpickle: malformed pickle near byte " + (pickle.length - in.available())
+                    + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -94,6 +119,15 @@ final class TorchPickle extends Unpickler {
                 List<Object> items = stack.pop_all_since_marker();
                 putPairs(asDict(stack.peek()), items);
             }
+            case Opcodes.SETITEM -> {
+                Object value = stack.pop();
+                Object dictKey = stack.pop();
+                put(asDict(stack.peek()), dictKey, value);
+            }
+            case Opcodes.INT, Opcodes.LONG, Opcodes.FLOAT -> {
+                checkLine(key);
+                return super.dispatch(key);
+            }
             case Opcodes.BUILD -> {
                 Object state = stack.pop();
                 build(stack.peek(), state);
@@ -118,32 +152,50 @@ final class TorchPickle extends Unpickler {
         input.mark(prefixBytes);
         byte[] b = input.readNBytes(prefixBytes);
         input.reset();
-        if (b.length < prefixBytes) throw new PickleException("pickle ends inside the length of opcode " + opcodeName(opcode));
+        if (b.length < prefixBytes) throw new Refused("pickle ends inside the length of opcode " + opcodeName(opcode));
         long length = 0;
         for (int i = prefixBytes - 1; i >= 0; i--) length = (length << 8) | (b[i] & 0xff);
         long left = input.available() - prefixBytes;
         if (length < 0 || length > left) {
-            throw new PickleException("opcode " + opcodeName(opcode) + " declares " + length + " bytes but only " + left
+            throw new Refused("opcode " + opcodeName(opcode) + " declares " + length + " bytes but only " + left
                     + " are left in the pickle (truncated or corrupt)");
         }
     }
 
+    /** Refuses a decimal number line longer than {@value #MAX_DECIMAL_LINE} characters before Pyrolite parses it. */
+    private void checkLine(short opcode) throws IOException {
+        input.mark(MAX_DECIMAL_LINE + 1);
+        byte[] b = input.readNBytes(MAX_DECIMAL_LINE + 1);
+        input.reset();
+        for (byte c : b) if (c == '\n') return;
+        throw new Refused("opcode " + opcodeName(opcode) + " has no number of at most " + MAX_DECIMAL_LINE
+                + " characters" + (b.length <= MAX_DECIMAL_LINE ? " (the pickle ends)" : ""));
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<Object, Object> asDict(Object o) {
-        if (!(o instanceof Map)) throw new PickleException("SETITEMS on a " + typeName(o) + ", not a dict");
+        if (!(o instanceof Map)) throw new Refused("SETITEM(S) on a " + typeName(o) + ", not a dict");
         return (Map<Object, Object>) o;
     }
 
     private static void putPairs(Map<Object, Object> dict, List<Object> items) {
-        if (items.size() % 2 != 0) throw new PickleException("odd number of items for a dict: " + items.size());
-        for (int i = 0; i < items.size(); i += 2) dict.put(items.get(i), items.get(i + 1));
+        if (items.size() % 2 != 0) throw new Refused("odd number of items for a dict: " + items.size());
+        for (int i = 0; i < items.size(); i += 2) put(dict, items.get(i), items.get(i + 1));
+    }
+
+    /** {@code dict[key] = value}; like Python, refuses unhashable keys (Java would hash a list or dict deeply). */
+    private static void put(Map<Object, Object> dict, Object key, Object value) {
+        if (key instanceof Collection<?> || key instanceof Map<?, ?>) {
+            throw new Refused("unhashable dict key of type " + typeName(key));
+        }
+        dict.put(key, value);
     }
 
     private static void build(Object target, Object state) {
         if (target instanceof PickledObject o) o.setState(state);
         else if (target instanceof OrderedDict d) d.state = state;
         else if (!(target instanceof StoredTensor)) { // tensor state (requires_grad flags, hooks…) is not needed
-            throw new PickleException("BUILD on a " + typeName(target) + " is not supported");
+            throw new Refused("BUILD on a " + typeName(target) + " is not supported");
         }
     }
 
@@ -156,8 +208,8 @@ final class TorchPickle extends Unpickler {
                     OrderedDict d = new OrderedDict();
                     if (args.length == 1 && args[0] instanceof List<?> pairs) { // OrderedDict([(k, v), ...])
                         for (Object p : pairs) {
-                            Object[] kv = (Object[]) p;
-                            d.put(kv[0], kv[1]);
+                            if (!(p instanceof Object[] kv) || kv.length != 2) throw new Refused("OrderedDict item is not a pair");
+                            put(d, kv[0], kv[1]);
                         }
                     }
                     return d;
@@ -185,23 +237,23 @@ final class TorchPickle extends Unpickler {
 
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     private Object rebuildTensor(Object[] args) {
-        if (args.length < 4) throw new PickleException("_rebuild_tensor needs (storage, offset, size, stride), got "
+        if (args.length < 4) throw new Refused("_rebuild_tensor needs (storage, offset, size, stride), got "
                 + args.length + " arguments");
-        if (!(args[0] instanceof StorageRef s)) throw new PickleException("tensor storage is a " + typeName(args[0]));
+        if (!(args[0] instanceof StorageRef s)) throw new Refused("tensor storage is a " + typeName(args[0]));
         long offset = toLong(args[1], "storage offset");
         long[] shape = toLongs(args[2], "size");
         long[] stride = toLongs(args[3], "stride");
         if (shape.length != stride.length) {
-            throw new PickleException("tensor size " + Arrays.toString(shape) + " and stride " + Arrays.toString(stride)
+            throw new Refused("tensor size " + Arrays.toString(shape) + " and stride " + Arrays.toString(stride)
                     + " differ in rank");
         }
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 0 || stride[i] < 0) {
-                throw new PickleException("negative size or stride: size " + Arrays.toString(shape) + ", stride "
+                throw new Refused("negative size or stride: size " + Arrays.toString(shape) + ", stride "
                         + Arrays.toString(stride));
             }
         }
-        if (offset < 0) throw new PickleException("negative storage offset " + offset);
+        if (offset < 0) throw new Refused("negative storage offset " + offset);
         return new StoredTensor(s.key(), s.dtype(), s.numel(), offset, shape, stride);
     }
 
@@ -209,39 +261,42 @@ final class TorchPickle extends Unpickler {
     @Override
     protected Object persistentLoad(Object pid) {
         if (!(pid instanceof Object[] t) || t.length != 5 || !"storage".equals(t[0])) {
-            throw new PickleException("unsupported persistent id " + describe(pid)
-                    + ", expected ('storage', torch.XStorage, key, location, numel)");
+            throw new Refused("unsupported persistent id (a " + typeName(pid)
+                    + (pid instanceof Object[] t ? " of " + t.length : "")
+                    + "), expected ('storage', torch.XStorage, key, location, numel)");
         }
-        if (!(t[1] instanceof StorageType type)) throw new PickleException("storage type is a " + typeName(t[1]));
+        if (!(t[1] instanceof StorageType type)) throw new Refused("storage type is a " + typeName(t[1]));
         if (type.dtype() == null) {
-            throw new PickleException("unsupported storage type torch." + type.name() + " (supported: "
+            throw new Refused("unsupported storage type " + Names.quote("torch." + type.name()) + " (supported: "
                     + String.join(", ", STORAGE_TYPES.keySet().stream().sorted().toList()) + ")");
         }
-        String key = String.valueOf(t[2]);
+        if (!(t[2] instanceof String key)) throw new Refused("storage key is a " + typeName(t[2]) + ", not a str");
         long numel = toLong(t[4], "storage numel");
-        if (numel < 0) throw new PickleException("storage '" + key + "' has negative numel " + numel);
+        if (numel < 0) throw new Refused("storage " + Names.quote(key) + " has negative numel " + numel);
         StorageRef ref = new StorageRef(key, type.dtype(), numel);
         StorageRef seen = storages.putIfAbsent(key, ref);
         if (seen != null && !seen.equals(ref)) {
-            throw new PickleException("storage '" + key + "' is declared twice differently: " + seen + " and " + ref);
+            throw new Refused("storage " + Names.quote(key) + " is declared twice differently: " + seen.numel()
+                    + " elements of " + seen.dtype() + ", then " + numel + " of " + ref.dtype());
         }
         return ref;
     }
 
     private static StoredTensor requireTensor(Object o, String what) {
         if (o instanceof StoredTensor t) return t;
-        throw new PickleException(what + " is a " + typeName(o) + ", not a tensor");
+        throw new Refused(what + " is a " + typeName(o) + ", not a tensor");
     }
 
     static long toLong(Object o, String what) {
         if (o instanceof Integer || o instanceof Long) return ((Number) o).longValue();
         if (o instanceof BigInteger b && b.bitLength() < 64) return b.longValue();
-        throw new PickleException(what + " is " + describe(o) + ", not a 64-bit integer");
+        throw new Refused(what + " is " + (o instanceof BigInteger ? "an int beyond 64 bits" : "a " + typeName(o))
+                + ", not a 64-bit integer");
     }
 
     private static long[] toLongs(Object o, String what) {
         Object[] items = o instanceof Object[] a ? a : o instanceof List<?> l ? l.toArray() : null;
-        if (items == null) throw new PickleException("tensor " + what + " is a " + typeName(o) + ", not a tuple");
+        if (items == null) throw new Refused("tensor " + what + " is a " + typeName(o) + ", not a tuple");
         long[] out = new long[items.length];
         for (int i = 0; i < items.length; i++) out[i] = toLong(items[i], "tensor " + what + "[" + i + "]");
         return out;
@@ -250,7 +305,7 @@ final class TorchPickle extends Unpickler {
     /** The Python name of an unpickled value's type, for messages: "dict", "tensor", "int", a class name… */
     static String typeName(Object o) {
         if (o == null) return "None";
-        if (o instanceof PickledObject p) return p.className();
+        if (o instanceof PickledObject p) return Names.quote(p.className());
         if (o instanceof StoredTensor) return "tensor";
         if (o instanceof Map) return "dict";
         if (o instanceof List) return "list";
@@ -265,9 +320,5 @@ final class TorchPickle extends Unpickler {
     /** An opcode as pickletools shows it: its character when printable, else hex. */
     private static String opcodeName(short opcode) {
         return opcode >= 0x20 && opcode < 0x7f ? "'" + (char) opcode + "'" : String.format("0x%02x", opcode);
-    }
-
-    private static String describe(Object o) {
-        return o instanceof Object[] a ? Arrays.deepToString(a) : String.valueOf(o);
     }
 }

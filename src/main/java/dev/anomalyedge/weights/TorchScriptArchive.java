@@ -3,10 +3,13 @@ package dev.anomalyedge.weights;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,11 +27,19 @@ import java.util.regex.Pattern;
  *   __buffers__ = ["input_resolution", "context_length", "vocab_size", ]
  * </pre>
  * Like {@code nn.Module.state_dict()}, each module contributes its parameters, then its buffers, then its
- * sub-modules (prefix {@code name.}), each group in attribute order; None-valued parameters are skipped.
+ * sub-modules (prefix {@code name.}), each group in attribute order; None-valued parameters are skipped. A
+ * sub-module held by several parents (the same pickled object) is listed under each name, as PyTorch does, and
+ * its tensors are decoded once.
+ *
+ * <p>The walk is bounded: a module that contains itself is an error, and so is a tree of more than
+ * {@value #MAX_WALK_STEPS} modules and attributes, counting shared sub-modules at each use (a few KiB of
+ * pickle can share sub-modules into 2^60 paths). OpenAI's ViT-L/14 needs about 2,000.
  */
 public final class TorchScriptArchive {
-    /** Real module trees are < 10 levels deep; deeper means a cycle or a hostile file. */
+    /** Real module trees are < 10 levels deep; deeper means a hostile file. */
     private static final int MAX_DEPTH = 100;
+    /** Modules visited plus attributes looked at, shared sub-modules counted at each use. */
+    static final int MAX_WALK_STEPS = 50_000;
     /** The OpenAI ViT-L code file is a few hundred KiB. */
     private static final long MAX_CODE_BYTES = 64L << 20;
 
@@ -41,7 +52,10 @@ public final class TorchScriptArchive {
 
     private final TorchZipArchive archive;
     private final Map<String, ScriptClass> classes = new HashMap<>();
+    private final Map<String, String> sources = new HashMap<>(); // code file -> its text, read once
     private final Map<String, StoredTensor> named = new LinkedHashMap<>();
+    private final Set<PickledObject> path = Collections.newSetFromMap(new IdentityHashMap<>()); // modules being walked
+    private int steps;
 
     private TorchScriptArchive(TorchZipArchive archive) {
         this.archive = archive;
@@ -51,12 +65,12 @@ public final class TorchScriptArchive {
     public static StateDict read(Path file) {
         try (TorchZipArchive archive = TorchZipArchive.open(file)) {
             if (!archive.isTorchScript()) {
-                throw new CheckpointException(file + ": not a TorchScript archive (no '" + archive.root()
-                        + "code/' or 'constants.pkl' entries); a torch.save checkpoint is read with TorchZipCheckpoint");
+                throw new CheckpointException(file + ": not a TorchScript archive (no 'code/' or 'constants.pkl'"
+                        + " entries); a torch.save checkpoint is read with TorchZipCheckpoint");
             }
             Object root = archive.unpickle("data.pkl");
             if (!(root instanceof PickledObject module)) {
-                throw new CheckpointException(file + ": entry '" + archive.root() + "data.pkl' holds a "
+                throw new CheckpointException(file + ": entry " + Names.quote(archive.root() + "data.pkl") + " holds a "
                         + TorchPickle.typeName(root) + ", expected a scripted module object");
             }
             TorchScriptArchive reader = new TorchScriptArchive(archive);
@@ -68,10 +82,11 @@ public final class TorchScriptArchive {
     /** Adds the module's parameters, then buffers, then recurses into its sub-modules. */
     private void collect(String prefix, PickledObject module, int depth) {
         if (depth > MAX_DEPTH) {
-            throw new CheckpointException(archive.file() + ": module tree deeper than " + MAX_DEPTH + " levels at '"
-                    + prefix + "' (cyclic?)");
+            throw new CheckpointException(archive.file() + ": module tree deeper than " + MAX_DEPTH + " levels at "
+                    + Names.quote(prefix));
         }
         Map<String, Object> attributes = module.attributes();
+        step(1 + attributes.size());
         ScriptClass cls = scriptClass(module.className());
         for (Map.Entry<String, Object> a : attributes.entrySet()) {
             if (isParameter(cls, a.getKey(), a.getValue())) add(prefix, module, a.getKey(), a.getValue());
@@ -79,18 +94,34 @@ public final class TorchScriptArchive {
         for (Map.Entry<String, Object> a : attributes.entrySet()) {
             if (isBuffer(cls, a.getKey(), a.getValue())) add(prefix, module, a.getKey(), a.getValue());
         }
+        path.add(module);
         for (Map.Entry<String, Object> a : attributes.entrySet()) {
             if (a.getValue() instanceof PickledObject child && isModule(child)) {
+                if (path.contains(child)) {
+                    throw new CheckpointException(archive.file() + ": module " + Names.quote(prefix + a.getKey())
+                            + " (class " + TorchPickle.typeName(child) + ") contains itself: the module tree is cyclic");
+                }
                 collect(prefix + a.getKey() + ".", child, depth + 1);
             }
+        }
+        path.remove(module);
+    }
+
+    private void step(int n) {
+        steps += n;
+        if (steps > MAX_WALK_STEPS) {
+            throw new CheckpointException(archive.file() + ": module tree larger than " + MAX_WALK_STEPS
+                    + " modules and attributes (shared sub-modules counted at each use); a real model has a few"
+                    + " thousand, so the archive is corrupt or hostile");
         }
     }
 
     private void add(String prefix, PickledObject module, String attribute, Object value) {
         if (value == null) return; // an optional parameter set to None (e.g. a missing bias) is not in state_dict()
         if (!(value instanceof StoredTensor t)) {
-            throw new CheckpointException(archive.file() + ": '" + prefix + attribute + "' (class " + module.className()
-                    + ") is declared a parameter or buffer but holds a " + TorchPickle.typeName(value));
+            throw new CheckpointException(archive.file() + ": " + Names.quote(prefix + attribute) + " (class "
+                    + TorchPickle.typeName(module) + ") is declared a parameter or buffer but holds a "
+                    + TorchPickle.typeName(value));
         }
         named.put(prefix + attribute, t);
     }
@@ -120,13 +151,22 @@ public final class TorchScriptArchive {
         int dot = qualifiedName.lastIndexOf('.');
         if (qualifiedName.startsWith("__torch__.") && dot > 0) {
             String source = "code/" + qualifiedName.substring(0, dot).replace('.', '/') + ".py";
-            if (archive.hasEntry(source)) {
-                String code = new String(archive.readEntry(source, MAX_CODE_BYTES), StandardCharsets.UTF_8);
-                cls = parseClass(code, qualifiedName.substring(dot + 1));
-            }
+            if (archive.hasEntry(source)) cls = parseClass(source(source), qualifiedName.substring(dot + 1));
         }
         classes.put(qualifiedName, cls);
         return cls;
+    }
+
+    /** The text of a code file, read once (many classes share one file); its String is charged like its bytes. */
+    private String source(String entry) {
+        String code = sources.get(entry);
+        if (code == null) {
+            byte[] bytes = archive.readEntry(entry, MAX_CODE_BYTES);
+            archive.budget().charge(2L * bytes.length, "the text of entry " + Names.quote(archive.root() + entry));
+            code = new String(bytes, StandardCharsets.UTF_8);
+            sources.put(entry, code);
+        }
+        return code;
     }
 
     /** Finds {@code class <name>(<bases>):} and its {@code __parameters__} / {@code __buffers__} lists. */

@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -23,7 +25,9 @@ import java.util.zip.ZipFile;
  * maybe {@code byteorder}; TorchScript adds {@code code/} and {@code constants.pkl}.
  *
  * <p>Every size is checked before anything is allocated: entry sizes against limits and the file size, storage
- * sizes declared by the pickle against the entry, tensor views against their storage.
+ * sizes declared by the pickle against the entry, tensor views against their storage, and everything the read
+ * will hold in memory against the file's {@link ReadBudget}. An entry is inflated into an array of exactly its
+ * checked size, so a deflated entry cannot inflate past it.
  */
 final class TorchZipArchive implements AutoCloseable {
     /** data.pkl of ViT-L/14 is ~100 KiB; anything beyond this is not a checkpoint pickle. */
@@ -32,12 +36,18 @@ final class TorchZipArchive implements AutoCloseable {
     static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
     /** Deflate cannot expand by more than ~1032:1, so a larger declared size means a corrupt entry. */
     private static final long MAX_DEFLATE_RATIO = 1100;
+    /**
+     * Heap the unpickled objects may take per pickle byte: one-byte opcodes create an object each (EMPTY_DICT a
+     * LinkedHashMap of ~56 bytes), so a pickle is charged this multiple of its size before it is unpickled.
+     */
+    static final int PICKLE_HEAP_PER_BYTE = 64;
 
     private final Path file;
     private final long fileSize;
     private final ZipFile zip;
     private final String root;
     private final boolean torchScript;
+    private final ReadBudget budget;
 
     private TorchZipArchive(Path file, long fileSize, ZipFile zip, String root, boolean torchScript) {
         this.file = file;
@@ -45,6 +55,7 @@ final class TorchZipArchive implements AutoCloseable {
         this.zip = zip;
         this.root = root;
         this.torchScript = torchScript;
+        this.budget = ReadBudget.forFile(file, fileSize);
     }
 
     /** Opens the zip and finds its {@code <root>/data.pkl}; the caller closes the archive. */
@@ -59,10 +70,8 @@ final class TorchZipArchive implements AutoCloseable {
         }
         try {
             List<String> roots = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+            for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements() && roots.size() < 2; ) {
                 String name = en.nextElement().getName();
-                if (names.size() < 5) names.add(name);
                 int slash = name.indexOf('/');
                 if (slash > 0 && name.substring(slash + 1).equals("data.pkl")) roots.add(name.substring(0, slash + 1));
             }
@@ -71,9 +80,9 @@ final class TorchZipArchive implements AutoCloseable {
                         + " before data.pkl archives), which is not supported; re-save it with a current PyTorch");
             }
             if (roots.size() != 1) {
-                throw new CheckpointException(file + ": zip archive with " + (roots.isEmpty() ? "no" : roots.size())
-                        + " '<root>/data.pkl' entries, expected exactly one (PyTorch zip checkpoint or TorchScript"
-                        + " archive); first entries: " + names);
+                throw new CheckpointException(file + ": zip archive with " + (roots.isEmpty() ? "no" : "more than one")
+                        + " '<root>/data.pkl' entry (" + zip.size() + " entries in all), expected exactly one (PyTorch zip"
+                        + " checkpoint or TorchScript archive)");
             }
             String root = roots.get(0);
             boolean script = zip.getEntry(root + "constants.pkl") != null
@@ -95,22 +104,30 @@ final class TorchZipArchive implements AutoCloseable {
     /** True when the archive has {@code code/} or {@code constants.pkl}: written by torch.jit.save. */
     boolean isTorchScript() { return torchScript; }
 
+    /** What this read may still hold in memory; readers of the archive charge what they build from it. */
+    ReadBudget budget() { return budget; }
+
     boolean hasEntry(String relative) { return zip.getEntry(root + relative) != null; }
 
-    /** Unpickles {@code <root>/<relative>}. */
+    /** Unpickles {@code <root>/<relative>}, its objects charged to the budget first. */
     Object unpickle(String relative) {
         byte[] bytes = readEntry(relative, MAX_PICKLE_BYTES);
-        return TorchPickle.load(bytes, file + ": entry '" + root + relative + "'");
+        String name = Names.quote(root + relative);
+        budget.charge(ReadBudget.multiplySaturated(bytes.length, PICKLE_HEAP_PER_BYTE), "unpickling entry " + name);
+        Object value = TorchPickle.load(bytes, file + ": entry " + name);
+        budget.release(bytes.length);
+        return value;
     }
 
-    /** The whole entry {@code <root>/<relative>}, refused when it declares more than {@code maxBytes}. */
+    /** The whole entry {@code <root>/<relative>}, refused when it declares more than {@code maxBytes}; charged. */
     byte[] readEntry(String relative, long maxBytes) {
         ZipEntry e = entry(relative);
         long size = e.getSize();
         if (size > maxBytes) {
-            throw new CheckpointException(file + ": entry '" + e.getName() + "' declares " + size
+            throw new CheckpointException(file + ": entry " + Names.quote(e.getName()) + " declares " + size
                     + " bytes, more than the " + maxBytes + " accepted for it");
         }
+        budget.charge(size, "entry " + Names.quote(e.getName()));
         return read(e, size);
     }
 
@@ -119,61 +136,90 @@ final class TorchZipArchive implements AutoCloseable {
         if (!hasEntry("byteorder")) return;
         String order = new String(readEntry("byteorder", 16), StandardCharsets.US_ASCII).trim();
         if (!order.equals("little")) {
-            throw new CheckpointException(file + ": entry '" + root + "byteorder' says '" + order
-                    + "', only little-endian storages are supported");
+            throw new CheckpointException(file + ": entry " + Names.quote(root + "byteorder") + " says "
+                    + (order.equals("big") ? "'big'" : "neither 'little' nor 'big'")
+                    + ", only little-endian storages are supported");
         }
     }
 
     private ZipEntry entry(String relative) {
         ZipEntry e = zip.getEntry(root + relative);
-        if (e == null) throw new CheckpointException(file + ": entry '" + root + relative + "' is missing from the archive");
-        if (e.getSize() < 0) throw new CheckpointException(file + ": entry '" + e.getName() + "' has no recorded size");
+        if (e == null) throw new CheckpointException(file + ": entry " + Names.quote(root + relative) + " is missing from the archive");
+        if (e.getSize() < 0) throw new CheckpointException(file + ": entry " + Names.quote(e.getName()) + " has no recorded size");
         long stored = e.getCompressedSize();
         long plausible = e.getMethod() == ZipEntry.STORED ? fileSize : Math.min(Long.MAX_VALUE / MAX_DEFLATE_RATIO, stored) * MAX_DEFLATE_RATIO;
         if (e.getSize() > plausible || stored > fileSize) {
-            throw new CheckpointException(file + ": entry '" + e.getName() + "' declares " + e.getSize()
+            throw new CheckpointException(file + ": entry " + Names.quote(e.getName()) + " declares " + e.getSize()
                     + " bytes, impossible in a file of " + fileSize + " bytes (corrupt zip directory?)");
         }
         return e;
     }
 
-    /** The first {@code count} bytes of the entry (count ≤ its size, checked by the caller). */
+    /**
+     * The first {@code count} bytes of the entry (count ≤ its size, checked and charged by the caller), inflated
+     * into an array of exactly that size: a deflated entry that holds more than it declares is read no further.
+     */
     private byte[] read(ZipEntry e, long count) {
         if (count > MAX_ARRAY_BYTES) {
-            throw new CheckpointException(file + ": entry '" + e.getName() + "' needs " + count
+            throw new CheckpointException(file + ": entry " + Names.quote(e.getName()) + " needs " + count
                     + " bytes in one piece, more than this reader supports (" + MAX_ARRAY_BYTES + ")");
         }
-        byte[] b;
+        byte[] b = new byte[(int) count];
+        int n;
         try (InputStream in = zip.getInputStream(e)) {
-            b = in.readNBytes((int) count);
+            n = in.readNBytes(b, 0, b.length);
         } catch (IOException ex) {
-            throw new CheckpointException(file + ": cannot read entry '" + e.getName() + "': " + ex.getMessage(), ex);
+            throw new CheckpointException(file + ": cannot read entry " + Names.quote(e.getName()) + ": " + ex.getMessage(), ex);
         }
-        if (b.length != count) {
-            throw new CheckpointException(file + ": entry '" + e.getName() + "' ended after " + b.length + " of "
+        if (n != count) {
+            throw new CheckpointException(file + ": entry " + Names.quote(e.getName()) + " ended after " + n + " of "
                     + count + " bytes (truncated?)");
         }
         return b;
     }
 
     /**
-     * Reads the named tensors (state-dict order kept). A storage shared by several views is read once and dropped
-     * after its last view.
+     * Reads the named tensors (state-dict order kept). Every view and storage is checked and every decoded tensor
+     * charged to the budget before anything is read; a storage is charged when it is read and released after its
+     * last view. Names with the same view (a tensor reached through shared modules or memo references, or an
+     * identical view declared again) share one decoded {@link Tensor}.
      */
     StateDict materialize(String source, Map<String, StoredTensor> named) {
-        Map<String, Integer> uses = new HashMap<>();
-        for (StoredTensor t : named.values()) uses.merge(t.storageKey(), 1, Integer::sum);
-        Map<String, byte[]> shared = new HashMap<>();
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, Integer> viewsLeft = new HashMap<>(); // storage key -> distinct views still to decode
+        Map<String, ZipEntry> storageEntries = new HashMap<>();
+        Set<String> views = new HashSet<>();
         for (Map.Entry<String, StoredTensor> e : named.entrySet()) {
             StoredTensor t = e.getValue();
             checkView(e.getKey(), t);
-            byte[] storage = shared.containsKey(t.storageKey()) ? shared.get(t.storageKey()) : readStorage(e.getKey(), t);
-            if (uses.merge(t.storageKey(), -1, Integer::sum) > 0) shared.put(t.storageKey(), storage);
-            else shared.remove(t.storageKey());
-            out.put(e.getKey(), decode(t, storage));
+            if (!views.add(t.viewKey())) continue;
+            if (viewsLeft.merge(t.storageKey(), 1, Integer::sum) == 1) storageEntries.put(t.storageKey(), storageEntry(e.getKey(), t));
+            budget.charge(ReadBudget.decodedBytes(t.dtype(), t.numel()), "tensor " + Names.quote(e.getKey()));
+        }
+        Map<String, byte[]> storages = new HashMap<>();
+        Map<String, Tensor> decoded = new HashMap<>(); // view key -> tensor
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, StoredTensor> e : named.entrySet()) {
+            StoredTensor t = e.getValue();
+            String view = t.viewKey();
+            Tensor tensor = decoded.get(view);
+            if (tensor == null) {
+                byte[] storage = storages.computeIfAbsent(t.storageKey(), k -> readStorage(storageEntries.get(k), t));
+                tensor = decode(t, storage);
+                decoded.put(view, tensor);
+                if (viewsLeft.merge(t.storageKey(), -1, Integer::sum) == 0) {
+                    storages.remove(t.storageKey());
+                    budget.release(storage.length);
+                }
+            }
+            out.put(e.getKey(), tensor);
         }
         return new StateDict(source, out);
+    }
+
+    /** The whole storage, charged before it is inflated. */
+    private byte[] readStorage(ZipEntry e, StoredTensor t) {
+        budget.charge(t.storageBytes(), "storage entry " + Names.quote(e.getName()));
+        return read(e, t.storageBytes());
     }
 
     /** The view must lie inside its storage and fit in a Java array. */
@@ -183,39 +229,35 @@ final class TorchZipArchive implements AutoCloseable {
             numel = t.numel();
             needed = t.requiredStorageElements();
         } catch (ArithmeticException e) {
-            throw new CheckpointException(file + ": tensor '" + name + "' has an impossible view: " + t.describe());
+            throw new CheckpointException(file + ": tensor " + Names.quote(name) + " has an impossible view: " + t.describe());
         }
         if (needed > t.storageNumel()) {
-            throw new CheckpointException(file + ": tensor '" + name + "' needs " + needed
-                    + " storage elements for its view but storage '" + t.storageKey() + "' holds only "
+            throw new CheckpointException(file + ": tensor " + Names.quote(name) + " needs " + needed
+                    + " storage elements for its view but storage " + Names.quote(t.storageKey()) + " holds only "
                     + t.storageNumel() + " (" + t.describe() + ")");
         }
         if (numel * t.dtype().bytes > MAX_ARRAY_BYTES) {
-            throw new CheckpointException(file + ": tensor '" + name + "' has " + numel
+            throw new CheckpointException(file + ": tensor " + Names.quote(name) + " has " + numel
                     + " elements, more than this reader supports");
         }
     }
 
-    /** The storage bytes {@code data/<key>}: the entry must hold storageNumel × element size bytes. */
-    private byte[] readStorage(String name, StoredTensor t) {
+    /** The entry {@code data/<key>} of the tensor's storage, which must hold storageNumel × element size bytes. */
+    private ZipEntry storageEntry(String name, StoredTensor t) {
         String relative = "data/" + t.storageKey();
         if (!hasEntry(relative)) {
-            throw new CheckpointException(file + ": tensor '" + name + "' refers to storage entry '" + root + relative
-                    + "', which is missing from the archive");
+            throw new CheckpointException(file + ": tensor " + Names.quote(name) + " refers to storage entry "
+                    + Names.quote(root + relative) + ", which is missing from the archive");
         }
         ZipEntry e = entry(relative);
-        long expected;
-        try {
-            expected = Math.multiplyExact(t.storageNumel(), t.dtype().bytes);
-        } catch (ArithmeticException ex) {
-            expected = Long.MAX_VALUE;
-        }
+        long expected = t.storageBytes();
         if (e.getSize() < expected) {
-            throw new CheckpointException(file + ": tensor '" + name + "': storage entry '" + e.getName() + "' holds "
-                    + e.getSize() + " bytes but the pickle declares " + t.storageNumel() + " elements of "
-                    + t.dtype() + " (" + (expected == Long.MAX_VALUE ? "overflow" : expected + " bytes") + ")");
+            throw new CheckpointException(file + ": tensor " + Names.quote(name) + ": storage entry "
+                    + Names.quote(e.getName()) + " holds " + e.getSize() + " bytes but the pickle declares "
+                    + t.storageNumel() + " elements of " + t.dtype()
+                    + " (" + (expected == Long.MAX_VALUE ? "overflow" : expected + " bytes") + ")");
         }
-        return read(e, expected);
+        return e;
     }
 
     /** Decodes the view: a contiguous view is one byte range, any other is gathered element by element. */

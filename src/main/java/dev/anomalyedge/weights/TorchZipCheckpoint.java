@@ -2,6 +2,7 @@ package dev.anomalyedge.weights;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,13 +82,13 @@ public final class TorchZipCheckpoint implements AutoCloseable {
         Object node = root;
         for (int i = 0; i < path.length; i++) {
             if (!(node instanceof Map<?, ?> m)) {
-                throw new CheckpointException(file() + ": cannot look up '" + path[i] + "' in a "
+                throw new CheckpointException(file() + ": cannot look up " + Names.quote(path[i]) + " in a "
                         + TorchPickle.typeName(node) + ", expected a dict");
             }
             node = findKey(m, path[i]);
             if (node == null) {
-                throw new CheckpointException(file() + ": no key '" + String.join("/", List.of(path).subList(0, i + 1))
-                        + "'; keys there: " + keysOf(m));
+                throw new CheckpointException(file() + ": no key " + Names.quote(String.join("/", List.of(path).subList(0, i + 1)))
+                        + "; keys there: " + keysOf(m.keySet()));
             }
         }
         if (!(node instanceof Map<?, ?> dict)) {
@@ -97,8 +98,9 @@ public final class TorchZipCheckpoint implements AutoCloseable {
         Map<String, StoredTensor> named = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getValue() instanceof StoredTensor t)) {
-                throw new CheckpointException(file() + where + ": expected a flat state dict (name → tensor) but entry '"
-                        + e.getKey() + "' holds a " + TorchPickle.typeName(e.getValue()) + " value, not a tensor; keys: " + keysOf(dict) + hint());
+                throw new CheckpointException(file() + where + ": expected a flat state dict (name → tensor) but entry "
+                        + Names.quote(e.getKey()) + " holds a " + TorchPickle.typeName(e.getValue()) + " value, not a tensor; keys: "
+                        + keysOf(dict.keySet()) + hint());
             }
             named.put(String.valueOf(e.getKey()), t);
         }
@@ -117,15 +119,15 @@ public final class TorchZipCheckpoint implements AutoCloseable {
         return null;
     }
 
-    /** Up to 10 keys, for messages. */
-    static String keysOf(Map<?, ?> m) {
+    /** Up to 10 keys, each quoted by {@link Names#quote}, for messages. */
+    static String keysOf(Collection<?> all) {
         List<String> keys = new ArrayList<>();
-        for (Object k : m.keySet()) {
+        for (Object k : all) {
             if (keys.size() == 10) {
-                keys.add("… (" + m.size() + " in all)");
+                keys.add("… (" + all.size() + " in all)");
                 break;
             }
-            keys.add(String.valueOf(k));
+            keys.add(Names.quote(k));
         }
         return keys.toString();
     }

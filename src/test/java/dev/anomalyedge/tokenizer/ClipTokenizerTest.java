@@ -6,15 +6,21 @@ import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.testing.Golden;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -121,6 +127,37 @@ class ClipTokenizerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ClipTokenizer.fromMergesText("#version\na b\nbroken\n", "m.txt"));
         assertTrue(e.getMessage().contains("m.txt: line 3"), e.getMessage());
+    }
+
+    @Test
+    void aWrongFileIsReportedWithoutItsContent(@TempDir Path tmp) throws IOException {
+        // a shadow file passed as --bpe: the message gives the file and line number, never the hash
+        Path shadow = Files.writeString(tmp.resolve("shadow"), "root:$6$Zq9salt$Hunter2HashHunter2Hash:19000:0:99999:7:::\n"
+                + "daemon:*:19000:0:99999:7:::\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClipTokenizer.load(shadow));
+        assertTrue(e.getMessage().contains(shadow + ": line 2") && e.getMessage().contains("not a CLIP BPE merges file"),
+                e.getMessage());
+        assertTrue(!e.getMessage().contains("Hunter2") && !e.getMessage().contains("daemon"), e.getMessage());
+    }
+
+    @Test
+    void aGzipBombIsNotInflatedPastTheLimit(@TempDir Path tmp) throws IOException {
+        Path bomb = tmp.resolve("bpe_simple_vocab_16e6.txt.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] line = "a b\n".repeat(1 << 16).getBytes(StandardCharsets.US_ASCII); // 256 KiB
+            for (int i = 0; i < 256; i++) out.write(line); // 64 MiB of text
+        }
+        assertTrue(Files.size(bomb) < (1 << 20), "a small file: " + Files.size(bomb));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClipTokenizer.load(bomb));
+        assertTrue(e.getMessage().contains(bomb.toString()) && e.getMessage().contains("decompresses to more than"),
+                e.getMessage());
+
+        Path big = tmp.resolve("big.txt");
+        try (var ch = java.nio.channels.FileChannel.open(big, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'\n'}), ClipTokenizer.MAX_MERGES_BYTES); // sparse, one byte too many
+        }
+        e = assertThrows(IllegalArgumentException.class, () -> ClipTokenizer.load(big));
+        assertTrue(e.getMessage().contains(big.toString()) && e.getMessage().contains("more than the"), e.getMessage());
     }
 
     @Test

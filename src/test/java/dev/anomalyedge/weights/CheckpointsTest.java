@@ -33,8 +33,9 @@ class CheckpointsTest {
     @Test
     void nonCheckpointFileNamesTheSupportedFormats() {
         Path png = CASE3.resolve("images/img_0.png");
-        fails(png, () -> Checkpoints.read(png), "not a checkpoint", "safetensors", "torch.save", "TorchScript",
-                "89 50 4e 47");
+        fails(png, () -> Checkpoints.read(png), "not a checkpoint", "safetensors", "torch.save", "TorchScript");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(png));
+        assertTrue(!e.getMessage().contains("89 50 4e 47") && !e.getMessage().contains("PNG"), "no bytes quoted: " + e.getMessage());
     }
 
     @Test
@@ -98,7 +99,7 @@ class CheckpointsTest {
         byte[] pickle = {(byte) 0x80, 2, '}', 'X', 5, 0, 0, 0, 'e', 'p', 'o', 'c', 'h', 'K', 3, 's', '.'};
         Path other = tmp.resolve("other.pth");
         TorchZipWriter.write(other, "other", pickle, Map.of(), Map.of());
-        fails(other, () -> Checkpoints.readPromptLearner(other), "expected {\"prompt_learner\": state_dict}", "[epoch]");
+        fails(other, () -> Checkpoints.readPromptLearner(other), "expected {\"prompt_learner\": state_dict}", "['epoch']");
         fails(other, () -> Checkpoints.read(other), "entry 'epoch' holds a int value, not a tensor");
     }
 

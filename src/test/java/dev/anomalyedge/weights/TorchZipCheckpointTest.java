@@ -165,7 +165,7 @@ class TorchZipCheckpointTest {
     void unsupportedStorageType() throws IOException {
         Path f = write("complex.pth", List.of(view("w", "ComplexFloatStorage", "0", 1, 0, l(1), l(1))),
                 Map.of("0", new byte[8]));
-        fails(f, () -> Checkpoints.read(f), "data.pkl", "unsupported storage type torch.ComplexFloatStorage", "HalfStorage");
+        fails(f, () -> Checkpoints.read(f), "data.pkl", "unsupported storage type 'torch.ComplexFloatStorage'", "HalfStorage");
     }
 
     @Test
@@ -226,6 +226,7 @@ class TorchZipCheckpointTest {
     void zipWithoutDataPkl() throws IOException {
         Path f = tmp.resolve("other.zip");
         StoredZip.write(f, Map.of("readme.txt", "hello".getBytes(StandardCharsets.US_ASCII)));
-        fails(f, () -> Checkpoints.read(f), "no '<root>/data.pkl'", "readme.txt");
+        CheckpointException e = fails(f, () -> Checkpoints.read(f), "no '<root>/data.pkl'", "1 entries in all");
+        assertTrue(!e.getMessage().contains("readme"), "entry names of a foreign zip are not listed: " + e.getMessage());
     }
 }
