@@ -105,6 +105,8 @@ public class TrainingResource {
             throw new IllegalArgumentException("'target_false_alarm_rate' and 'target_recall' calibrate on 'validation_data'; give it too");
         }
         b.device(body.device());
+        var cache = runtime.config().training();
+        b.cache(cache.cacheDir().orElseGet(TrainRequest::defaultCacheDir), cache.cacheMaxBytes());
         // features and validation on the backend this appliance serves with (appliance.engine.backend)
         b.engine(dev.anomalyedge.engine.select.EngineMode.parse(runtime.config().engine().backend()));
         String id = runtime.training().start(b.build());

@@ -3,23 +3,31 @@ package dev.anomalyedge.cli;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.training.Evaluation;
 import dev.anomalyedge.training.data.Dataset;
+import dev.anomalyedge.training.data.Sample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Score a labelled data set with a bundle and write the reference's metrics per class and their mean:",
-                "OUT/metrics.json (image_auroc, image_ap, image_f1max, pixel_auroc, pixel_aupro; null where undefined) and OUT/metrics.md."})
+                "OUT/metrics.json (image_auroc, image_ap, image_f1max, pixel_auroc, pixel_aupro; null where undefined) and OUT/metrics.md.",
+                "As the published protocol, only the test split counts (MVTec test/, VisA and meta.json \"test\" entries; every image of",
+                "a plain folder); --include-train-good adds the good images of the train split."})
 public class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, description = "bundle directory")
     Path bundleDir;
 
     @Option(names = "--out", required = true, description = "output directory")
     Path out;
+
+    @Option(names = "--include-train-good", description = "also measure the good images of the train split (MVTec train/good);"
+            + " the published protocol and the paper's tables use the test split only")
+    boolean includeTrainGood;
 
     @Mixin
     ScoringOptions scoring = new ScoringOptions();
@@ -28,9 +36,18 @@ public class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelBundle bundle = ModelBundle.load(bundleDir);
         Dataset ds = scoring.load();
-        Console.info(String.format(Locale.ROOT, "evaluating %s/%s on %s: %d images (%d good, %d anomalous, %d with mask)",
-                bundle.name(), bundle.version(), ds.root(), ds.samples().size(), ds.goodCount(), ds.anomalousCount(), ds.maskedCount()));
-        Evaluation.Report report = scoring.score(bundle, ds, null);
+        Evaluation.Scope scope = includeTrainGood ? Evaluation.Scope.WITH_TRAIN_GOOD : Evaluation.Scope.TEST_SPLIT;
+        List<Sample> measured = ds.samples().stream().filter(scope::counts).toList();
+        if (measured.isEmpty()) {
+            throw new IllegalArgumentException("no image of the test split in " + ds.root() + " (" + ds.samples().size()
+                    + " train-split images): the published protocol measures the test split; --include-train-good measures train/good too");
+        }
+        Console.info(String.format(Locale.ROOT, "evaluating %s/%s on %s: %d images (%d good, %d anomalous, %d with mask)%s",
+                bundle.name(), bundle.version(), ds.root(), measured.size(), measured.stream().filter(s -> !s.anomalous()).count(),
+                measured.stream().filter(Sample::anomalous).count(), measured.stream().filter(Sample::hasMask).count(),
+                measured.size() == ds.samples().size() ? "" : String.format(Locale.ROOT, "; %d train-split image(s) left out%s",
+                        ds.samples().size() - measured.size(), includeTrainGood ? "" : " (--include-train-good adds the good ones)")));
+        Evaluation.Report report = scoring.score(bundle, ds, scope, null);
         report.write(out);
         System.out.print(report.toMarkdown());
         Console.info("wrote " + out.resolve("metrics.json") + " and " + out.resolve("metrics.md"));

@@ -38,13 +38,21 @@ public class ScoringOptions {
         return DatasetLoader.load(data, format, LoadOptions.defaults().withPseudoAnomalies(true));
     }
 
-    /** Scores every image of {@code ds}; {@code calibration} (may be null) collects the scores for {@link Calibrator}. */
+    /** Scores every image of {@code ds} into {@code calibration}; the metrics follow the published protocol (test split). */
     Evaluation.Report score(ModelBundle bundle, Dataset ds, Calibrator.Data calibration) {
+        return score(bundle, ds, Evaluation.Scope.TEST_SPLIT, calibration);
+    }
+
+    /**
+     * Measures the images of {@code ds} that {@code scope} counts; with a {@code calibration} (may be null) every image
+     * is scored and collected for {@link Calibrator}.
+     */
+    Evaluation.Report score(ModelBundle bundle, Dataset ds, Evaluation.Scope scope, Calibrator.Data calibration) {
         long t0 = System.nanoTime();
-        int total = ds.samples().size();
+        int total = calibration != null ? ds.samples().size() : scope.count(ds);
         TrainCommand.ProgressPrinter printer = new TrainCommand.ProgressPrinter(Console::info, 2.0);
         try (SelectedEngine selected = engineOptions.open(bundle.dir(), batchSize)) {
-            return Evaluation.run(ds, ImageScorer.of(selected.engine(), batchSize), batchSize, calibration,
+            return Evaluation.run(ds, scope, ImageScorer.of(selected.engine(), batchSize), batchSize, calibration,
                     done -> printer.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, total,
                             (System.nanoTime() - t0) / 1e9)), () -> false);
         }

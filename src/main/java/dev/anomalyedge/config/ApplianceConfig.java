@@ -31,6 +31,8 @@ public interface ApplianceConfig {
 
     Mqtt mqtt();
 
+    Training training();
+
     interface Models {
         /** Model repository: {@code <dir>/<name>/<version>/bundle.json}; the demo bundle is generated here when it is empty. */
         @WithDefault("models")
@@ -210,5 +212,21 @@ public interface ApplianceConfig {
             @WithDefault("DROP_OLDEST")
             String dropPolicy();
         }
+    }
+
+    /** Prompt-tuning jobs started over REST ({@code /api/v1/training-jobs}). */
+    interface Training {
+        /**
+         * Feature cache of the jobs: the feature graph ({@code graphs/}, about the size of the CLIP vision weights) and
+         * the extracted features ({@code features/}, bounded by {@link #cacheMaxBytes()}). Unset:
+         * {@code ~/.cache/anomaly-appliance}. Put it on a writable volume; it need not survive (features are recomputed).
+         */
+        @WithName("cache-dir")
+        Optional<Path> cacheDir();
+
+        /** Bound of the cached features in bytes (the graph comes on top); evicted features are recomputed. */
+        @WithName("cache-max-bytes")
+        @WithDefault("17179869184")
+        long cacheMaxBytes();
     }
 }

@@ -39,12 +39,13 @@ final class Payloads {
         }
     }
 
-    /** {@code {"state":"online","model":…,"version":…,"timestamp":<epoch ms>,"client_id":…}} */
+    /** {@code {"state":"online","model":…,"version":…,"demo":…,"timestamp":<epoch ms>,"client_id":…}} */
     static byte[] online(ModelIdentity model, String clientId, Instant now) {
         ObjectNode n = JSON.createObjectNode();
         n.put("state", "online");
         n.put("model", model.model());
         n.put("version", model.version());
+        n.put("demo", model.demo());
         n.put("timestamp", now.toEpochMilli());
         n.put("client_id", clientId);
         return write(n);

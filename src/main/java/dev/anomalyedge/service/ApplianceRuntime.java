@@ -206,7 +206,7 @@ public class ApplianceRuntime {
 
     private ModelIdentity modelIdentity() {
         LoadedModel m = models == null ? null : models.current();
-        return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version());
+        return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
     }
 
     private void resultReady(InspectionResult r) {

@@ -11,6 +11,7 @@ import dev.anomalyedge.metrics.Metrics;
 import dev.anomalyedge.metrics.MetricsTable;
 import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.Sample;
+import dev.anomalyedge.training.data.Split;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,10 +38,32 @@ import java.util.function.IntConsumer;
  * says why. Like {@code np.mean}, a NaN makes the mean of that metric NaN; {@code mean_over_defined} in the JSON
  * averages the classes where the metric is defined.
  *
+ * <p>Which images count is the {@link Scope}: by default the test split only, as the published protocol (the
+ * reference's {@code test.py}, the paper's tables) measures; the good images of the train split (MVTec
+ * {@code train/good}, VisA and meta.json "train" entries) are left out. When a calibration is filled, every image of
+ * the data set is scored and goes into it, the left-out ones too (good parts are good parts for a threshold).
+ *
  * <p>Maps are held for one class at a time.
  */
 public final class Evaluation {
     private Evaluation() {}
+
+    /** Which images of a data set the metrics count. */
+    public enum Scope {
+        /** The published protocol: the test split only (every image of a FOLDER data set, which has no split). */
+        TEST_SPLIT,
+        /** The test split plus the good images of the train split. */
+        WITH_TRAIN_GOOD;
+
+        public boolean counts(Sample s) {
+            return s.split() == Split.TEST || (this == WITH_TRAIN_GOOD && !s.anomalous());
+        }
+
+        /** How many images of {@code data} count. */
+        public int count(Dataset data) {
+            return (int) data.samples().stream().filter(this::counts).count();
+        }
+    }
 
     /** Images per class: all, good, anomalous, used for pixel metrics, and anomalous ones lacking a mask. */
     public record ClassCounts(int images, int good, int anomalous, int pixelImages, int masksMissing) {}
@@ -130,15 +153,23 @@ public final class Evaluation {
         }
     }
 
+    /** {@link #run(Dataset, Scope, ImageScorer, int, Calibrator.Data, IntConsumer, BooleanSupplier)} with the published protocol. */
+    public static Report run(Dataset data, ImageScorer scorer, int batch, Calibrator.Data calibration, IntConsumer done,
+                             BooleanSupplier cancelled) {
+        return run(data, Scope.TEST_SPLIT, scorer, batch, calibration, done, cancelled);
+    }
+
     /**
-     * Scores every sample of {@code data} with {@code scorer} ({@code batch} images per call), class by class.
+     * Scores the samples of {@code data} with {@code scorer} ({@code batch} images per call), class by class, and
+     * measures the ones {@code scope} counts.
      *
-     * @param calibration when not null, every image is also added to it
+     * @param calibration when not null, every image of {@code data} is scored and added to it (also those the scope
+     *                    leaves out of the metrics); when null, only the counted images are scored
      * @param done        called with the number of images scored so far
      * @throws CancellationException when {@code cancelled} turns true between batches
      */
-    public static Report run(Dataset data, ImageScorer scorer, int batch, Calibrator.Data calibration, IntConsumer done,
-                             BooleanSupplier cancelled) {
+    public static Report run(Dataset data, Scope scope, ImageScorer scorer, int batch, Calibrator.Data calibration,
+                             IntConsumer done, BooleanSupplier cancelled) {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         int s = scorer.imageSize();
         Preprocessor preprocessor = new Preprocessor(s);
@@ -148,40 +179,46 @@ public final class Evaluation {
         List<String> notes = new ArrayList<>();
         int scored = 0;
         for (Map.Entry<String, List<Sample>> cls : data.byClass().entrySet()) {
-            List<Sample> samples = cls.getValue();
-            int n = samples.size();
+            String name = cls.getKey();
+            int n = (int) cls.getValue().stream().filter(scope::counts).count();
+            int leftOut = cls.getValue().size() - n;
+            List<Sample> samples = calibration != null ? cls.getValue() : cls.getValue().stream().filter(scope::counts).toList();
             float[] scores = new float[n];
             int[] labels = new int[n];
             List<float[]> maps = new ArrayList<>();
             List<byte[]> masks = new ArrayList<>();
-            int good = 0, anomalous = 0, missing = 0;
-            for (int from = 0; from < n; from += batch) {
+            int counted = 0, good = 0, anomalous = 0, missing = 0;
+            for (int from = 0; from < samples.size(); from += batch) {
                 if (cancelled.getAsBoolean()) throw new CancellationException("evaluation cancelled");
-                List<Sample> chunk = samples.subList(from, Math.min(n, from + batch));
+                List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + batch));
                 ImageScorer.Scores out = scorer.score(chunk.stream().map(Sample::image).toList());
                 for (int i = 0; i < chunk.size(); i++) {
                     Sample smp = chunk.get(i);
-                    scores[from + i] = out.scores()[i];
-                    labels[from + i] = smp.label();
                     byte[] mask = null;
-                    if (!smp.anomalous()) {
-                        good++;
-                        mask = new byte[s * s];
-                    } else {
-                        anomalous++;
-                        if (smp.hasMask()) mask = toBytes(preprocessor.mask(decoder.decode(smp.mask())));
-                        else missing++;
-                    }
+                    if (!smp.anomalous()) mask = new byte[s * s];
+                    else if (smp.hasMask()) mask = toBytes(preprocessor.mask(decoder.decode(smp.mask())));
+                    if (calibration != null) calibration.add(smp.label(), out.scores()[i], out.maps()[i], mask);
+                    if (!scope.counts(smp)) continue;
+                    scores[counted] = out.scores()[i];
+                    labels[counted] = smp.label();
+                    counted++;
+                    if (smp.anomalous()) anomalous++;
+                    else good++;
+                    if (smp.anomalous() && !smp.hasMask()) missing++;
                     if (mask != null) {
                         maps.add(out.maps()[i]);
                         masks.add(mask);
                     }
-                    if (calibration != null) calibration.add(smp.label(), out.scores()[i], out.maps()[i], mask);
                 }
                 scored += chunk.size();
                 done.accept(scored);
             }
-            String name = cls.getKey();
+            if (leftOut > 0) {
+                notes.add(name + ": " + leftOut + " image(s) of the train split not in the metrics ("
+                        + (scope == Scope.TEST_SPLIT ? "the published protocol measures the test split only"
+                        : "only the good ones of the train split are added") + ")"
+                        + (calibration != null ? "; the calibration uses them" : ""));
+            }
             if (anomalous == 0) notes.add(name + ": no anomalous image, so image AUROC/AP/F1-max are undefined (NaN)");
             if (good == 0) notes.add(name + ": no good image, so image AUROC/AP/F1-max are undefined (NaN)");
             if (missing > 0) notes.add(name + ": " + missing + " anomalous image(s) without mask skipped for the pixel metrics");
@@ -194,7 +231,8 @@ public final class Evaluation {
                 pixelAuroc = Metrics.pixelAuroc(m, g);
                 aupro = Metrics.aupro(m, g, s);
             }
-            table.put(name, new ClassMetrics(Metrics.imageAuroc(scores, labels), Metrics.averagePrecision(scores, labels),
+            table.put(name, n == 0 ? new ClassMetrics(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+                    : new ClassMetrics(Metrics.imageAuroc(scores, labels), Metrics.averagePrecision(scores, labels),
                     Metrics.f1Max(scores, labels), pixelAuroc, aupro));
             counts.put(name, new ClassCounts(n, good, anomalous, maps.size(), missing));
         }

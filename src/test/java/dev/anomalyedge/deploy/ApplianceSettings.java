@@ -10,11 +10,16 @@ import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What the deployment files must agree with: the {@code appliance.*} settings of {@link ApplianceConfig} (read by
@@ -26,11 +31,36 @@ final class ApplianceSettings {
     /** Every leaf setting of {@link ApplianceConfig}, name → its {@code @WithDefault} (null when it has none). */
     static Map<String, String> properties() {
         Map<String, String> out = new TreeMap<>();
+        leaves().forEach((name, m) -> {
+            WithDefault def = m.getAnnotation(WithDefault.class);
+            out.put(name, def == null ? null : def.value());
+        });
+        return out;
+    }
+
+    /**
+     * The settings that name a folder the service writes: every {@code Path} (or {@code Optional<Path>}) setting whose
+     * name ends in {@code dir} (appliance.models.dir, appliance.mqtt.queue.dir, appliance.training.cache-dir, …), so a
+     * new one is checked by the deployment tests without being listed here. Files it only reads (trust store) are not.
+     */
+    static Set<String> writtenFolders() {
+        Set<String> out = new TreeSet<>();
+        leaves().forEach((name, m) -> {
+            Type t = m.getGenericReturnType();
+            boolean path = t == Path.class || (t instanceof ParameterizedType p && p.getRawType() == Optional.class
+                    && p.getActualTypeArguments()[0] == Path.class);
+            if (path && name.endsWith("dir")) out.add(name);
+        });
+        return out;
+    }
+
+    private static Map<String, Method> leaves() {
+        Map<String, Method> out = new TreeMap<>();
         collect(ApplianceConfig.class, ApplianceConfig.class.getAnnotation(ConfigMapping.class).prefix(), out);
         return out;
     }
 
-    private static void collect(Class<?> group, String prefix, Map<String, String> out) {
+    private static void collect(Class<?> group, String prefix, Map<String, Method> out) {
         for (Method m : group.getMethods()) {
             if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || m.isDefault()) continue;
             WithName withName = m.getAnnotation(WithName.class);
@@ -39,8 +69,7 @@ final class ApplianceSettings {
             if (type.isInterface() && type.getEnclosingClass() != null && type != Optional.class) {
                 collect(type, name, out);
             } else {
-                WithDefault def = m.getAnnotation(WithDefault.class);
-                out.put(name, def == null ? null : def.value());
+                out.put(name, m);
             }
         }
     }

@@ -24,6 +24,14 @@ class ApplianceSettingsTest {
     }
 
     @Test
+    void knowsTheFoldersTheApplianceWrites() {
+        assertEquals(java.util.Set.of("appliance.models.dir", "appliance.mqtt.queue.dir", "appliance.training.cache-dir"),
+                ApplianceSettings.writtenFolders(), "a file it only reads (the trust store) is not one of them");
+        assertEquals(String.valueOf(dev.anomalyedge.training.TrainRequest.DEFAULT_CACHE_BYTES),
+                ApplianceSettings.defaultOf("appliance.training.cache-max-bytes"), "the service's bound is the CLI's default");
+    }
+
+    @Test
     void mapsEnvironmentVariablesTheWayMicroProfileConfigDoes() {
         assertEquals("APPLIANCE_MQTT_QUEUE_MAX_BYTES", ApplianceSettings.envName("appliance.mqtt.queue.max-bytes"));
         assertTrue(ApplianceSettings.isSetting("APPLIANCE_MQTT_QUEUE_MAX_BYTES"));

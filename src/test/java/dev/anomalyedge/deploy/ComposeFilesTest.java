@@ -112,6 +112,40 @@ class ComposeFilesTest {
         assertEquals(imageEnv.get("APPLIANCE_MQTT_QUEUE_DIR"), str(env.get("APPLIANCE_MQTT_QUEUE_DIR")));
     }
 
+    /**
+     * Every folder the appliance writes ({@link WriteLocations}) is writable, and the folders of settings (models, MQTT
+     * queue, training cache) are named volumes: state must outlive the container, and a 16 GiB feature cache must not
+     * grow the container's own layer. JavaCPP's cache and /tmp may stay in the container while its root is writable.
+     */
+    @Test
+    void everyFolderTheApplianceWritesIsWritableAndSettingsFoldersAreNamedVolumes() {
+        Map<String, Object> compose = compose();
+        Map<String, Object> appliance = service(compose, "appliance");
+        Map<String, String> env = new java.util.HashMap<>();
+        env(appliance).forEach((k, v) -> env.put(k, str(v)));
+        Map<String, String> mounts = mounts(appliance);
+        Set<String> declared = mapAt(compose, "volumes").keySet();
+        boolean rootWritable = !Boolean.TRUE.equals(appliance.get("read_only"));
+        List<String> tmpfs = appliance.get("tmpfs") == null ? List.of()
+                : DeployFiles.list(appliance.get("tmpfs"), "tmpfs").stream().map(t -> str(t).split(":")[0]).toList();
+        WriteLocations.of(env, COMPOSE).forEach((what, dir) -> {
+            String target = mounts.keySet().stream().filter(t -> WriteLocations.within(dir, t)).findFirst().orElse(null);
+            if (what.startsWith("appliance.")) {
+                assertTrue(target != null && declared.contains(mounts.get(target)), COMPOSE + ": " + what + " = " + dir
+                        + " must be on a named volume, mounts: " + mounts);
+            } else {
+                assertTrue(target != null || rootWritable || tmpfs.stream().anyMatch(t -> WriteLocations.within(dir, t)),
+                        COMPOSE + ": " + what + " = " + dir + " is not writable (read_only root and no volume)");
+            }
+        });
+    }
+
+    /** Production compose never comes up serving the synthetic demo model from an empty models volume. */
+    @Test
+    void anEmptyModelsVolumeDoesNotServeTheDemo() {
+        assertEquals("false", str(env(service(compose(), "appliance")).get(ApplianceSettings.envName("appliance.models.demo-if-empty"))));
+    }
+
     @Test
     void portAndHealthCheckMatchTheHttpListener() {
         Map<String, Object> appliance = service(compose(), "appliance");

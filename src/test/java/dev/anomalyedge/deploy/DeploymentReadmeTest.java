@@ -33,6 +33,21 @@ class DeploymentReadmeTest {
         assertTrue(readme.contains("Mandrel 25"));
     }
 
+    /** Every APPLIANCE_* variable the guide names is a real setting, and it documents every folder the service writes. */
+    @Test
+    void namesRealSettingsAndEveryFolderTheApplianceWrites() {
+        String readme = DeployFiles.read(README);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("APPLIANCE_[A-Z0-9_]*[A-Z0-9]").matcher(readme);
+        while (m.find()) {
+            assertTrue(ApplianceSettings.isSetting(m.group()), README + " names " + m.group() + ", which is not a setting");
+        }
+        for (String setting : ApplianceSettings.writtenFolders()) {
+            assertTrue(readme.contains(ApplianceSettings.envName(setting)), README + " must document " + setting);
+        }
+        assertTrue(readme.contains(ApplianceSettings.envName("appliance.models.demo-if-empty")), README + " must explain the demo setting");
+        assertTrue(readme.contains("-Djava.io.tmpdir") && readme.contains(DockerfilesTest.CACHE_DIR_OPTION), README + " must document tmp and JavaCPP's cache");
+    }
+
     @Test
     void mentionsEveryFileUnderDeploy() throws Exception {
         String readme = DeployFiles.read(README);

@@ -2,6 +2,7 @@ package dev.anomalyedge.deploy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anomalyedge.deploy.Dockerfile.Instruction;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -131,6 +132,30 @@ class DockerfilesTest {
                         && models.startsWith("/var/lib/appliance/") && queue.startsWith("/var/lib/appliance/")
                         && cacheDir.startsWith("/var/cache/appliance/"),
                 file + ": the state and cache directories must be owned by the appliance user");
+    }
+
+    /**
+     * The CPU image sets every folder the appliance writes ({@link WriteLocations}), creates it for the non-root user
+     * (or leaves it in /tmp), declares the settings' folders as volumes, and does not serve the demo from an empty
+     * models volume. (Dockerfile.gpu is maintained apart; the same is asked of it in the deployment notes.)
+     */
+    @Test
+    void theCpuImagePreparesEveryFolderItWritesAndServesNoDemoByDefault() {
+        Dockerfile d = load("Dockerfile.jvm");
+        Map<String, String> env = env(d);
+        String setup = String.join("\n", d.all("RUN", d.finalStage()).stream().map(Instruction::args).toList());
+        String volumes = d.last("VOLUME", d.finalStage()).orElseThrow().args();
+        WriteLocations.of(env, "Dockerfile.jvm").forEach((what, dir) -> {
+            if (WriteLocations.within(dir, "/tmp")) return;
+            assertTrue(setup.contains("mkdir -p") && setup.contains(dir), "Dockerfile.jvm: " + what + " = " + dir + " must be created");
+            assertTrue(WriteLocations.within(dir, "/var/lib/appliance") || WriteLocations.within(dir, "/var/cache/appliance"),
+                    "Dockerfile.jvm: " + what + " = " + dir + " must lie in a folder chowned to the appliance user");
+            if (what.startsWith("appliance.")) {
+                assertTrue(volumes.contains("\"" + dir + "\""), "Dockerfile.jvm: VOLUME must hold " + dir + ", found " + volumes);
+            }
+        });
+        assertEquals("false", env.get(ApplianceSettings.envName("appliance.models.demo-if-empty")),
+                "Dockerfile.jvm: an empty models volume must not serve the synthetic demo model");
     }
 
     static String javacppCacheDir(String javaOpts, String where) {

@@ -201,13 +201,78 @@ class KubernetesManifestsTest {
         long queueVolume = bytes(str(at(object("PersistentVolumeClaim", claimOf.get("APPLIANCE_MQTT_QUEUE_DIR")),
                 "spec", "resources", "requests", "storage")));
         assertTrue(queueVolume >= 2 * queueBytes, "queue volume " + queueVolume + " B < 2 x max-bytes " + queueBytes);
+    }
 
-        // a read-only root file system needs a volume wherever the JVM writes: tmp (ONNX Runtime, uploads), JavaCPP
-        if (Boolean.TRUE.equals(at(c, "securityContext", "readOnlyRootFilesystem"))) {
-            assertTrue(mountToVolume.containsKey("/tmp"), "/tmp must be a volume with a read-only root file system");
-            String cacheDir = DockerfilesTest.javacppCacheDir(env.get("JAVA_OPTS"), "JAVA_OPTS");
-            assertTrue(mountToVolume.containsKey(cacheDir), cacheDir + " (JavaCPP cache) must be a volume");
+    /**
+     * The root file system is read-only, so every folder the appliance writes ({@link WriteLocations}) must lie on a
+     * writable volume: otherwise the first REST training job fails to open its feature cache, or ONNX Runtime cannot
+     * unpack its library. Checked for the base and for the GPU overlay (its patch merged by name, as kustomize does).
+     */
+    @Test
+    void everyFolderTheApplianceWritesIsOnAWritableVolume() {
+        Map<String, Object> d = deployment();
+        Map<String, Object> c = container(d);
+        assertEquals(Boolean.TRUE, at(c, "securityContext", "readOnlyRootFilesystem"), "read-only root file system");
+        List<Object> volumes = listAt(d, "spec", "template", "spec", "volumes");
+        assertWritable(BASE, environment(c), listAt(c, "volumeMounts"), volumes);
+
+        Map<String, Object> patch = DeployFiles.yaml(GPU + "/deployment-gpu.yaml");
+        Map<String, Object> pc = container(patch);
+        Map<String, String> gpuEnv = new HashMap<>(environment(c));
+        for (Object e : list(pc.getOrDefault("env", List.of()), "env")) {
+            gpuEnv.put(str(map(e, "env[]").get("name")), str(map(e, "env[]").get("value")));
         }
+        assertWritable(GPU, gpuEnv, mergeByKey(listAt(c, "volumeMounts"), pc.get("volumeMounts"), "mountPath"),
+                mergeByKey(volumes, mapAt(patch, "spec", "template", "spec").get("volumes"), "name"));
+    }
+
+    /** A strategic merge of two lists of mappings keyed by {@code key}: the patch's entries replace or add. */
+    private static List<Object> mergeByKey(List<Object> base, Object patch, String key) {
+        Map<String, Object> merged = new java.util.LinkedHashMap<>();
+        for (Object o : base) merged.put(str(map(o, key).get(key)), o);
+        if (patch != null) {
+            for (Object o : list(patch, key)) {
+                Map<String, Object> entry = new HashMap<>();
+                Object before = merged.get(str(map(o, key).get(key)));
+                if (before != null) entry.putAll(map(before, key));
+                entry.putAll(map(o, key));
+                merged.put(str(entry.get(key)), entry);
+            }
+        }
+        return new ArrayList<>(merged.values());
+    }
+
+    private static void assertWritable(String where, Map<String, String> env, List<Object> mounts, List<Object> volumes) {
+        Map<String, Map<String, Object>> volumeByName = new HashMap<>();
+        for (Object v : volumes) volumeByName.put(str(map(v, "volume").get("name")), map(v, "volume"));
+        WriteLocations.of(env, where).forEach((what, dir) -> {
+            Map<String, Object> mount = mounts.stream().map(m -> map(m, "volumeMount"))
+                    .filter(m -> WriteLocations.within(dir, str(m.get("mountPath"))))
+                    .max(java.util.Comparator.comparingInt(m -> str(m.get("mountPath")).length()))
+                    .orElseThrow(() -> new AssertionError(where + ": " + what + " = " + dir + " is on the read-only root file system"));
+            assertFalse(Boolean.TRUE.equals(mount.get("readOnly")), where + ": " + what + " = " + dir + " is on a read-only mount");
+            assertNotNull(volumeByName.get(str(mount.get("name"))), where + ": no volume named " + mount.get("name"));
+        });
+
+        // the training cache's emptyDir holds the bounded features plus the feature graph (about 1.2 GB for the ViT-L)
+        String cacheDir = env.get(ApplianceSettings.envName("appliance.training.cache-dir"));
+        Map<String, Object> cacheMount = mounts.stream().map(m -> map(m, "volumeMount"))
+                .filter(m -> WriteLocations.within(cacheDir, str(m.get("mountPath")))).findFirst().orElseThrow();
+        Map<String, Object> cacheVolume = volumeByName.get(str(cacheMount.get("name")));
+        if (cacheVolume.get("emptyDir") instanceof Map<?, ?> emptyDir && emptyDir.get("sizeLimit") != null) {
+            long maxBytes = Long.parseLong(env.getOrDefault(ApplianceSettings.envName("appliance.training.cache-max-bytes"),
+                    ApplianceSettings.defaultOf("appliance.training.cache-max-bytes")));
+            long limit = bytes(str(emptyDir.get("sizeLimit")));
+            assertTrue(limit >= maxBytes + (3L << 29), where + ": the training cache volume (" + limit + " B) must hold"
+                    + " appliance.training.cache-max-bytes (" + maxBytes + " B) plus 1.5 GiB for the feature graph");
+        }
+    }
+
+    /** Production manifests never come up serving the synthetic demo model from an empty models volume. */
+    @Test
+    void anEmptyModelsVolumeDoesNotServeTheDemo() {
+        assertEquals("false", environment(container(deployment())).get(ApplianceSettings.envName("appliance.models.demo-if-empty")),
+                "set appliance.models.demo-if-empty=false: the demo model would answer READY with meaningless verdicts");
     }
 
     @Test

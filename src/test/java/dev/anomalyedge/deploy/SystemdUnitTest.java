@@ -102,6 +102,33 @@ class SystemdUnitTest {
         }
     }
 
+    /**
+     * ProtectSystem=strict leaves only the state and cache directories (and the private /tmp) writable: every folder
+     * the appliance writes ({@link WriteLocations}) must lie there, with the unit's JAVA_OPTS and with the env file's.
+     */
+    @Test
+    void everyFolderTheApplianceWritesIsWritableUnderProtectSystemStrict() {
+        Map<String, List<String>> s = service();
+        assertEquals("strict", one(s, "ProtectSystem"));
+        List<String> writable = new ArrayList<>(List.of("/var/lib/" + one(s, "StateDirectory"), "/var/cache/" + one(s, "CacheDirectory")));
+        if ("yes".equals(one(s, "PrivateTmp"))) writable.addAll(List.of("/tmp", "/var/tmp"));
+        for (String paths : s.getOrDefault("ReadWritePaths", List.of())) writable.addAll(List.of(paths.split("\\s+")));
+
+        Map<String, String> env = parseEnvFile(DeployFiles.read(ENV));
+        Map<String, String> unitDefaults = new HashMap<>(env);
+        unitDefaults.put("JAVA_OPTS", one(s, "Environment").substring("JAVA_OPTS=".length()));
+        for (Map<String, String> e : List.of(env, unitDefaults)) {
+            WriteLocations.of(e, ENV).forEach((what, dir) -> assertTrue(writable.stream().anyMatch(w -> WriteLocations.within(dir, w)),
+                    what + " = " + dir + " is not writable under ProtectSystem=strict (writable: " + writable + ")"));
+        }
+    }
+
+    /** The production service never comes up serving the synthetic demo model from an empty repository. */
+    @Test
+    void anEmptyRepositoryDoesNotServeTheDemo() {
+        assertEquals("false", parseEnvFile(DeployFiles.read(ENV)).get(ApplianceSettings.envName("appliance.models.demo-if-empty")));
+    }
+
     @Test
     void environmentFileNamesRealSettings() {
         Map<String, String> env = parseEnvFile(DeployFiles.read(ENV));

@@ -76,6 +76,23 @@ class MqttServiceTest {
         }
     }
 
+    /** The demo model can never pass for a real one: readiness, the retained status and every result say demo. */
+    @Test
+    void theDemoModelSaysDemoInHealthStatusAndEveryResult() throws Exception {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'model' }.data.demo", org.hamcrest.Matchers.equalTo(true));
+        try (TestSubscriber sub = TestSubscriber.subscribe(BrokerResource.broker.port(), BASE + "/#")) {
+            JsonNode birth = JSON.readTree(TestSubscriber.utf8(sub.await(BASE + "/status", 1, Duration.ofSeconds(10)).get(0)));
+            assertTrue(birth.get("demo").asBoolean(), "retained status: " + birth);
+            String id = given().contentType("image/png").body(png(3)).post("/api/v1/inspections")
+                    .then().statusCode(200).body("model.demo", org.hamcrest.Matchers.equalTo(true))
+                    .extract().jsonPath().getString("id");
+            JsonNode result = JSON.readTree(TestSubscriber.utf8(sub.awaitPayload(BASE + "/result", p -> p.contains(id), Duration.ofSeconds(10))));
+            assertTrue(result.at("/model/demo").asBoolean(), "published result: " + result);
+            given().get("/api/v1/inspections/" + id).then().statusCode(200).body("model.demo", org.hamcrest.Matchers.equalTo(true));
+        }
+    }
+
     @Test
     void brokerOutageLosesNothingAndKeepsOrder() throws Exception {
         int n = 12;

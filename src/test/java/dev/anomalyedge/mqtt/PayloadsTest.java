@@ -61,6 +61,9 @@ class PayloadsTest {
         assertEquals("7", online.get("version").asText());
         assertEquals(1_700_000_000_123L, online.get("timestamp").asLong());
         assertEquals("edge-1", online.get("client_id").asText());
+        assertTrue(online.get("demo").isBoolean() && !online.get("demo").asBoolean(), "a real model: demo false");
+        JsonNode demo = JSON.readTree(Payloads.online(new ModelIdentity("demo", "trained-1", true), "edge-1", t));
+        assertTrue(demo.get("demo").asBoolean(), "the demo model says so in the status");
 
         JsonNode will = JSON.readTree(Payloads.offline("edge-1", "connection lost", null));
         assertEquals("offline", will.get("state").asText());

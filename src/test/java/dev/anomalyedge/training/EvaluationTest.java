@@ -83,4 +83,75 @@ class EvaluationTest {
         assertTrue(md.contains("| demo_part | 100.0 |"), md);
         assertTrue(md.contains("Notes:"), md);
     }
+
+    /**
+     * The published protocol measures the test split: train/good images are neither scored nor counted unless asked for,
+     * and a calibration still gets every good image. Here the train/good images score like anomalies, so counting them
+     * would change the image AUROC from 1.0 to 0.4.
+     */
+    @Test
+    void onlyTheTestSplitIsMeasuredUnlessTrainGoodIsAskedFor() {
+        Path root = SyntheticDataset.generate(tmp.resolve("mvtec"), 7, 3, 2, 4, 32); // 3 train/good, 2 test/good, 4 anomalous
+        Dataset ds = DatasetLoader.load(root, Format.MVTEC);
+        assertEquals(9, ds.samples().size());
+        List<Path> seen = new ArrayList<>();
+        ImageScorer scorer = new ImageScorer() {
+            @Override public int imageSize() { return 32; }
+            @Override public Scores score(List<Path> images) {
+                seen.addAll(images);
+                float[] sc = new float[images.size()];
+                float[][] maps = new float[images.size()][32 * 32];
+                for (int i = 0; i < images.size(); i++) {
+                    String p = images.get(i).toString();
+                    sc[i] = p.contains("/train/") ? 0.95f : p.contains("/good/") ? 0.1f : 0.9f;
+                }
+                return new Scores(sc, maps);
+            }
+        };
+
+        Evaluation.Report protocol = Evaluation.run(ds, scorer, 2, null, d -> { }, () -> false);
+        assertTrue(seen.stream().noneMatch(p -> p.toString().contains("/train/")), "train/good is not even scored: " + seen);
+        assertEquals(6, seen.size());
+        Evaluation.ClassCounts c = protocol.counts().get(SyntheticDataset.CLASS_NAME);
+        assertEquals(6, c.images());
+        assertEquals(2, c.good());
+        assertEquals(4, c.anomalous());
+        assertEquals(1.0, protocol.mean().imageAuroc());
+        assertTrue(protocol.notes().stream().anyMatch(n -> n.contains("3 image(s) of the train split not in the metrics")), protocol.notes().toString());
+
+        Evaluation.Report withTrain = Evaluation.run(ds, Evaluation.Scope.WITH_TRAIN_GOOD, scorer, 2, null, d -> { }, () -> false);
+        c = withTrain.counts().get(SyntheticDataset.CLASS_NAME);
+        assertEquals(9, c.images());
+        assertEquals(5, c.good());
+        assertEquals(0.4, withTrain.mean().imageAuroc(), 1e-12, "each anomaly outranks the 2 test/good but not the 3 train/good");
+        assertTrue(withTrain.notes().stream().noneMatch(n -> n.contains("train split")), withTrain.notes().toString());
+
+        // calibration scores everything: the train/good images are good parts for a threshold
+        Calibrator.Data cal = new Calibrator.Data(1.0);
+        List<Integer> progress = new ArrayList<>();
+        Evaluation.Report calibrating = Evaluation.run(ds, scorer, 2, cal, progress::add, () -> false);
+        assertEquals(5, cal.goodCount());
+        assertEquals(4, cal.anomalousCount());
+        assertEquals(9, progress.get(progress.size() - 1));
+        assertEquals(1.0, calibrating.mean().imageAuroc(), "the metrics still follow the protocol");
+        assertEquals(6, calibrating.counts().get(SyntheticDataset.CLASS_NAME).images());
+    }
+
+    @Test
+    void aClassWithNoTestImageIsUndefinedNotAnError() {
+        Path root = SyntheticDataset.generate(tmp.resolve("train-only"), 8, 3, 0, 0, 32);
+        Dataset ds = DatasetLoader.load(root, Format.MVTEC, dev.anomalyedge.training.data.LoadOptions.defaults().withPseudoAnomalies(true));
+        ImageScorer constant = new ImageScorer() {
+            @Override public int imageSize() { return 32; }
+            @Override public Scores score(List<Path> images) {
+                return new Scores(new float[images.size()], new float[images.size()][32 * 32]);
+            }
+        };
+        Calibrator.Data cal = new Calibrator.Data(1.0);
+        Evaluation.Report r = Evaluation.run(ds, constant, 2, cal, d -> { }, () -> false);
+        assertEquals(3, cal.goodCount(), "calibration from good parts works on a train/good-only set");
+        assertEquals(0, r.counts().get(SyntheticDataset.CLASS_NAME).images());
+        assertTrue(Double.isNaN(r.mean().imageAuroc()));
+        assertTrue(Evaluation.summary(r).contains("NaN"), Evaluation.summary(r));
+    }
 }
