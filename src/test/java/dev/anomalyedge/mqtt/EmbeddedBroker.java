@@ -61,6 +61,7 @@ final class EmbeddedBroker implements AutoCloseable {
     private EmbeddedHiveMQ hivemq;
     private final List<Inbound> inbound = new CopyOnWriteArrayList<>();
     private volatile PublishRule rule = PublishRule.DELIVER;
+    private final PublishInboundInterceptor interceptor = this::onInboundPublish;
 
     /** One PUBLISH packet as the broker received it; {@code seq} is the user property of that name, or null. */
     record Inbound(String clientId, String topic, int packetId, boolean dup, String seq, String payload) { }
@@ -139,8 +140,6 @@ final class EmbeddedBroker implements AutoCloseable {
         rule = PublishRule.DELIVER;
         inbound.clear();
     }
-
-    private final PublishInboundInterceptor interceptor = this::onInboundPublish;
 
     private void onInboundPublish(PublishInboundInput in, PublishInboundOutput out) {
         PublishPacket p = in.getPublishPacket();
