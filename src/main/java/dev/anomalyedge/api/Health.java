@@ -67,7 +67,9 @@ public class Health {
             if (!runtime.mqttEnabled()) return b.withData("enabled", false).build();
             MqttPublisherStats s = runtime.mqttStats().orElseThrow();
             b.withData("enabled", true).withData("connected", s.connected()).withData("backlog", s.backlog())
-                    .withData("published", s.published()).withData("dropped", s.dropped());
+                    .withData("published", s.published()).withData("dropped", s.dropped())
+                    .withData("rejected", s.rejected()).withData("dead_lettered", s.deadLettered())
+                    .withData("dead_letter_files", s.deadLetterFiles());
             if (s.lastError() != null) b.withData("last_error", String.valueOf(s.lastError()));
             return b.build();
         }

@@ -212,6 +212,20 @@ public interface ApplianceConfig {
             @WithDefault("DROP_OLDEST")
             String dropPolicy();
         }
+
+        /** Results that can never be delivered, kept as files in {@code <queue.dir>/dead-letter}; oldest deleted first. */
+        @WithName("dead-letter")
+        DeadLetter deadLetter();
+
+        interface DeadLetter {
+            @WithName("max-messages")
+            @WithDefault("1000")
+            long maxMessages();
+
+            @WithName("max-bytes")
+            @WithDefault("67108864")
+            long maxBytes();
+        }
     }
 
     /** Prompt-tuning jobs started over REST ({@code /api/v1/training-jobs}). */

@@ -4,17 +4,21 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -29,12 +33,12 @@ import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
-import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientReconnector;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
@@ -52,9 +56,19 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
  * connection came up (while offline, or restored from disk after a restart) is <em>historical</em>: it carries the
  * user property {@code is_historical=true} and the field {@code "is_historical": true} in its JSON (Sparkplug's
  * store-and-forward convention); live results are sent byte for byte as given. Delivery is at-least-once: a result
- * whose PUBACK was lost with the connection is sent again. A result the broker refuses with an error reason code
- * (e.g. not authorized) cannot succeed by retrying; it is removed, logged and counted in
- * {@link MqttPublisherStats#rejected()} so it does not block the results behind it.
+ * whose PUBACK was lost with the connection is sent again after the reconnect. While the connection is up a result
+ * in flight is never published a second time, however long its acknowledgement takes: retransmission belongs to the
+ * MQTT session, and the session ends with the connection (clean start, session expiry 0), which fails the send and
+ * lets the drainer send it again on the new connection.
+ *
+ * <p><b>Refusals</b> ({@link PublishOutcome}): a result the broker refuses for now (reason code 0x80 unspecified
+ * error, 0x91 packet identifier in use, 0x97 quota exceeded) is sent again after a back-off between the reconnect
+ * delays, holding the results behind it back to keep the order. A result that can never be delivered (any other
+ * error reason code, e.g. 0x87 not authorized, 0x90 topic name invalid, 0x99 payload format invalid; or one the
+ * client cannot send, e.g. larger than the broker's maximum packet size) is moved to the {@link DeadLetterStore} in
+ * {@link MqttSettings#deadLetterDir()} with the reason, logged and counted in
+ * {@link MqttPublisherStats#deadLettered()}, and the results behind it flow on. Every broker refusal counts in
+ * {@link MqttPublisherStats#rejected()}.
  *
  * <p><b>Heatmaps</b> (when enabled) are best-effort and are <em>not</em> queued: they go to {@code …/heatmap} at
  * {@code heatmapQos} right away if connected and are skipped (counted) otherwise. They are large (tens to hundreds
@@ -65,8 +79,11 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
  * <p><b>Status</b>: the connection's Last Will is {@code {"state":"offline",…}}, retained, QoS 1, on
  * {@code …/status}. On every (re)connect the drainer first publishes the retained birth
  * {@code {"state":"online","model":…,"version":…,"timestamp":…}} with the model callback's current answer;
- * {@link #publishStatus()} re-publishes it after a model swap. {@link #close()} publishes a retained offline status
- * (reason {@code shutdown}) before a normal DISCONNECT, which does not trigger the Will.
+ * {@link #publishStatus()} re-publishes it after a model swap. The drainer does not wait for the status's
+ * acknowledgement, and whatever the broker answers (e.g. an ACL that allows only the result topic) the results flow:
+ * a refusal for now is retried with back-off, a final one is logged and not retried before the next connect or
+ * model swap. {@link #close()} publishes a retained offline status (reason {@code shutdown}) before a normal
+ * DISCONNECT, which does not trigger the Will.
  *
  * <p>The client uses MQTT 5 with clean start and session expiry 0 (no broker-side session: store-and-forward is the
  * edge's job), automatic reconnect with exponential back-off between the configured delays (the client adds
@@ -79,13 +96,18 @@ public final class MqttResultPublisher implements AutoCloseable {
     static final String HISTORICAL_PROPERTY = "is_historical";
     static final String SEQ_PROPERTY = "seq";
     static final String RESULT_SEQ_PROPERTY = "result_seq";
-    private static final long ACK_TIMEOUT_S = 30;
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
     private static final long CLOSE_TIMEOUT_S = 5;
+    /** Clean start, no broker-side session, and no restrictions of our own on what the broker allows. */
+    private static final Mqtt5Connect CONNECT = Mqtt5Connect.builder().cleanStart(true).sessionExpiryInterval(0)
+            .keepAlive(30).build();
 
     private final MqttSettings settings;
+    private final Duration ackTimeout;
     private final Topics topics;
     private final Supplier<ModelIdentity> model;
     private final StoreAndForwardQueue queue;
+    private final DeadLetterStore deadLetters;
     private final Mqtt5AsyncClient client;
     private final Thread drainer;
     private final Semaphore wakeup = new Semaphore(0);
@@ -93,13 +115,19 @@ public final class MqttResultPublisher implements AutoCloseable {
     /** Sequences below this were queued before the current connection came up; null while disconnected. */
     private volatile Long firstLiveSeq;
     private final AtomicBoolean statusDue = new AtomicBoolean();
+    private final AtomicReference<CompletableFuture<Mqtt5PublishResult>> statusInFlight = new AtomicReference<>();
+    private volatile long statusNotBefore = System.nanoTime();   // a refused status is not sent again before this
+    private final AtomicInteger statusRetries = new AtomicInteger();
     private volatile CompletableFuture<Mqtt5PublishResult> inFlight;
+    private long resultNotBefore = System.nanoTime();   // drainer only: the refused head is not retried before this
+    private int resultRetries;                          // drainer only: failed attempts at the head in a row
     private volatile boolean started;
     private volatile boolean closing;
     private volatile boolean reportedDown;
 
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong heatmapsPublished = new AtomicLong();
     private final AtomicLong heatmapsSkipped = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>();
@@ -112,14 +140,23 @@ public final class MqttResultPublisher implements AutoCloseable {
      *              the new model
      * @throws IllegalArgumentException if the TLS trust store cannot be loaded
      * @throws IllegalStateException    if the queue folder is in use by another publisher
+     * @throws UncheckedIOException     if the queue or dead-letter folder cannot be read or written
      */
     public MqttResultPublisher(MqttSettings settings, Supplier<ModelIdentity> model) {
+        this(settings, model, ACK_TIMEOUT);
+    }
+
+    /** @param ackTimeout how long to wait for an acknowledgement before saying so (the wait goes on) */
+    MqttResultPublisher(MqttSettings settings, Supplier<ModelIdentity> model, Duration ackTimeout) {
+        this.ackTimeout = ackTimeout;
         this.settings = settings;
         this.topics = Topics.of(settings);
         this.model = model;
         MqttClientSslConfig ssl = settings.tls() ? sslConfig(settings) : null;   // fails before opening anything
         this.queue = StoreAndForwardQueue.open(settings);
         try {
+            this.deadLetters = new DeadLetterStore(settings.deadLetterDir(), settings.deadLetterMaxMessages(),
+                    settings.deadLetterMaxBytes());
             this.client = buildClient(settings, ssl);
         } catch (RuntimeException e) {
             queue.close();
@@ -139,11 +176,7 @@ public final class MqttResultPublisher implements AutoCloseable {
         }
         started = true;
         drainer.start();
-        client.connectWith()
-                .cleanStart(true)
-                .sessionExpiryInterval(0)
-                .keepAlive(30)
-                .send()
+        client.connect(CONNECT)
                 .whenComplete((ack, error) -> {
                     if (error != null) {
                         // the automatic reconnect keeps trying; the disconnected listener logs it
@@ -193,7 +226,8 @@ public final class MqttResultPublisher implements AutoCloseable {
 
     public MqttPublisherStats stats() {
         return new MqttPublisherStats(connected(), published.get(), queue.size(), queue.bytes(), queue.dropped(),
-                rejected.get(), heatmapsPublished.get(), heatmapsSkipped.get(), lastError.get());
+                rejected.get(), deadLettered.get(), deadLetters.count(), heatmapsPublished.get(), heatmapsSkipped.get(),
+                lastError.get());
     }
 
     public Topics topics() {
@@ -254,23 +288,22 @@ public final class MqttResultPublisher implements AutoCloseable {
         }
     }
 
-    /** One step: the online status if due, else the oldest queued result, else a short wait. */
+    /** One step: the online status if due (not waited for), then the oldest queued result, else a short wait. */
     private void drainOnce() {
         Long liveFrom = firstLiveSeq;
         if (liveFrom == null) {
             awaitWakeup(1000);   // woken by the connected listener
             return;
         }
-        if (statusDue.getAndSet(false)) {
-            if (send(onlineStatus(), "online status") != Outcome.ACKED) {
-                statusDue.set(true);
-                awaitWakeup(settings.reconnectMinDelay().toMillis());
-            }
-            return;
-        }
+        sendStatusIfDue();
         Optional<QueuedMessage> head = queue.peek();
         if (head.isEmpty()) {
-            awaitWakeup(1000);   // woken by publishResult
+            awaitWakeup(statusWaitMillis());   // woken by publishResult and publishStatus
+            return;
+        }
+        long retryIn = millisUntil(resultNotBefore);
+        if (retryIn > 0) {
+            awaitWakeup(Math.min(retryIn, statusWaitMillis()));   // the head was refused for now
             return;
         }
         QueuedMessage m = head.get();
@@ -278,57 +311,151 @@ public final class MqttResultPublisher implements AutoCloseable {
         try {
             publish = resultPublish(m, m.sequence() < liveFrom);
         } catch (RuntimeException e) {
-            // e.g. a topic the client refuses: retrying cannot help
-            LOG.errorf("result %d cannot be sent (%s); removing it from the queue", m.sequence(), e.toString());
-            lastError.set("result " + m.sequence() + " cannot be sent: " + e);
+            // e.g. a topic or payload the client refuses to build: retrying cannot help
+            deadLetter(m, "it cannot be built as an MQTT message: " + e);
+            return;
+        }
+        String what = "result " + m.sequence();
+        PublishOutcome outcome = send(publish, what);
+        if (outcome.brokerRefusal()) {
             rejected.incrementAndGet();
-            queue.acknowledge(m.sequence());
-            return;
         }
-        Outcome outcome = send(publish, "result " + m.sequence());
-        if (outcome == Outcome.FAILED) {
-            awaitWakeup(settings.reconnectMinDelay().toMillis());   // wait for the reconnect, or retry shortly
-            return;
+        switch (outcome.kind()) {
+            case ACKED -> {
+                published.incrementAndGet();   // counted first: backlog 0 implies counted
+                queue.acknowledge(m.sequence());
+                resultRetries = 0;
+            }
+            case FINAL -> deadLetter(m, outcome.reason());
+            case RETRY -> {
+                long delay = backoffMillis(resultRetries++);
+                resultNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+                lastError.set(what + " not delivered: " + outcome.reason() + "; retrying in " + delay + " ms");
+                LOG.warnf("MQTT %s not delivered: %s; retrying in %d ms (results behind it wait, to keep the order)",
+                        what, outcome.reason(), delay);
+            }
+            case CONNECTION_LOST -> {
+                if (!closing) {
+                    lastError.set(what + " not delivered: " + outcome.reason() + "; sent again after the reconnect");
+                    LOG.debugf("%s not delivered: %s (sent again after the reconnect)", what, outcome.reason());
+                    awaitWakeup(settings.reconnectMinDelay().toMillis());   // woken by the connected listener
+                }
+            }
         }
-        (outcome == Outcome.ACKED ? published : rejected).incrementAndGet();   // counted first: backlog 0 implies counted
-        queue.acknowledge(m.sequence());
     }
 
-    private enum Outcome { ACKED, REJECTED, FAILED }
+    /** Moves a result that can never be delivered to the dead-letter store; it stays queued if that fails. */
+    private void deadLetter(QueuedMessage m, String reason) {
+        Path file;
+        try {
+            file = deadLetters.add(m, reason, Instant.now());
+        } catch (UncheckedIOException e) {
+            long delay = backoffMillis(resultRetries++);
+            resultNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+            lastError.set("result " + m.sequence() + " cannot be delivered (" + reason + ") nor dead-lettered: "
+                    + e.getMessage());
+            LOG.errorf("MQTT result %d cannot be delivered (%s) and could not be written to the dead-letter folder "
+                    + "(%s); it stays queued, trying again in %d ms", m.sequence(), reason, e.getMessage(), delay);
+            return;
+        }
+        deadLettered.incrementAndGet();   // counted first: backlog 0 implies counted
+        queue.acknowledge(m.sequence());
+        resultRetries = 0;
+        lastError.set("result " + m.sequence() + " cannot be delivered (" + reason + "); dead-lettered to " + file);
+        LOG.errorf("MQTT result %d cannot be delivered: %s; moved to the dead-letter file %s, the results behind it "
+                + "go on", m.sequence(), reason, file);
+    }
 
-    private Outcome send(Mqtt5Publish publish, String what) {
+    /**
+     * Sends the online status if due, without waiting for its acknowledgement: the results never wait for a status
+     * message, whatever the broker does with it.
+     */
+    private void sendStatusIfDue() {
+        if (statusInFlight.get() != null || millisUntil(statusNotBefore) > 0 || !statusDue.getAndSet(false)) {
+            return;
+        }
+        CompletableFuture<Mqtt5PublishResult> future = client.publish(onlineStatus());
+        statusInFlight.set(future);   // before the callback, which runs right here if the send failed at once
+        future.whenComplete((result, error) -> {
+            PublishOutcome outcome = PublishOutcome.of(error != null ? unwrap(error) : result.getError().orElse(null));
+            switch (outcome.kind()) {
+                case ACKED -> statusRetries.set(0);
+                case FINAL -> {
+                    statusRetries.set(0);
+                    lastError.set("online status not delivered: " + outcome.reason());
+                    LOG.warnf("MQTT online status on %s not delivered: %s; not retried before the next connect or model "
+                            + "swap (results are not affected)", topics.status(), outcome.reason());
+                }
+                case RETRY, CONNECTION_LOST -> {
+                    long delay = backoffMillis(statusRetries.getAndIncrement());
+                    statusNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+                    statusDue.set(true);
+                    LOG.debugf("online status not delivered: %s; retrying in %d ms", outcome.reason(), delay);
+                }
+            }
+            statusInFlight.compareAndSet(future, null);
+            wakeup.release();
+        });
+    }
+
+    /**
+     * Publishes and waits for the outcome. Past the acknowledgement timeout the wait goes on: the message stays in
+     * flight on this connection (sending it again as a new message would duplicate it); if the connection ends
+     * first, the send fails and the caller sends it again on the next connection.
+     */
+    private PublishOutcome send(Mqtt5Publish publish, String what) {
         CompletableFuture<Mqtt5PublishResult> future = client.publish(publish);
         inFlight = future;
         try {
-            Mqtt5PublishResult result = future.get(ACK_TIMEOUT_S, TimeUnit.SECONDS);
-            if (result.getError().isPresent()) {
-                return failure(what, result.getError().get());
+            long waited = 0;
+            while (true) {
+                try {
+                    Mqtt5PublishResult result = future.get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                    return PublishOutcome.of(result.getError().orElse(null));
+                } catch (TimeoutException e) {
+                    waited += ackTimeout.toMillis();
+                    lastError.set("no acknowledgement for " + what + " after " + waited + " ms; still waiting (it is "
+                            + "not sent again on the same connection)");
+                    if (waited == ackTimeout.toMillis()) {
+                        LOG.warnf("MQTT broker has not acknowledged %s within %d ms; waiting on (it is sent again only "
+                                + "after a reconnect)", what, waited);
+                    }
+                }
             }
-            return Outcome.ACKED;
         } catch (ExecutionException e) {
-            return failure(what, e.getCause());
-        } catch (TimeoutException e) {
-            lastError.set("no acknowledgement for " + what + " within " + ACK_TIMEOUT_S + " s; sending it again");
-            return Outcome.FAILED;
+            return PublishOutcome.of(unwrap(e));
         } catch (CancellationException e) {
-            return Outcome.FAILED;   // close() gave up waiting
+            return new PublishOutcome(PublishOutcome.Kind.CONNECTION_LOST, "publisher closing", false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Outcome.FAILED;
+            return new PublishOutcome(PublishOutcome.Kind.CONNECTION_LOST, "interrupted", false);
         } finally {
             inFlight = null;
         }
     }
 
-    private Outcome failure(String what, Throwable error) {
-        String text = what + " not delivered: " + error;
-        lastError.set(text);
-        if (error instanceof Mqtt5PubAckException || error instanceof Mqtt5PubRecException) {
-            LOG.warnf("MQTT broker refused %s; removing it from the queue: %s", what, error.getMessage());
-            return Outcome.REJECTED;
+    private static Throwable unwrap(Throwable error) {
+        return (error instanceof ExecutionException || error instanceof CompletionException)
+                && error.getCause() != null ? error.getCause() : error;
+    }
+
+    /** How long the drainer may sleep before the online status is due again: at most 1 s, at least 1 ms. */
+    private long statusWaitMillis() {
+        if (!statusDue.get() || statusInFlight.get() != null) {
+            return 1000;
         }
-        LOG.debugf("%s (will retry)", text);
-        return Outcome.FAILED;
+        return Math.max(1, Math.min(1000, millisUntil(statusNotBefore)));
+    }
+
+    /** Reconnect min delay doubled per retry, capped at the reconnect max delay. */
+    private long backoffMillis(int retries) {
+        long min = settings.reconnectMinDelay().toMillis();
+        long max = settings.reconnectMaxDelay().toMillis();
+        return retries >= 30 ? max : Math.min(max, min << retries);
+    }
+
+    private static long millisUntil(long nanoTime) {
+        return TimeUnit.NANOSECONDS.toMillis(nanoTime - System.nanoTime());
     }
 
     private void awaitWakeup(long millis) {
@@ -467,6 +594,8 @@ public final class MqttResultPublisher implements AutoCloseable {
             return;
         }
         firstLiveSeq = queue.nextSequence();
+        statusNotBefore = System.nanoTime();   // the birth goes out at once on a new connection
+        statusRetries.set(0);
         statusDue.set(true);
         lastError.set(null);
         if (reportedDown) {
@@ -486,11 +615,15 @@ public final class MqttResultPublisher implements AutoCloseable {
      */
     private void onDisconnected(MqttClientDisconnectedContext context) {
         firstLiveSeq = null;
-        MqttClientReconnector reconnector = context.getReconnector();
+        Mqtt5ClientReconnector reconnector = ((Mqtt5ClientDisconnectedContext) context).getReconnector();
         if (closing) {
             reconnector.reconnect(false);
             return;
         }
+        // Reconnect with our own CONNECT: by default the client builds the next one from the last connection's
+        // negotiated limits, so a broker's lowered maximum packet size (or receive maximum) would stick for good
+        // even after the broker raised it again. Unacknowledged results are resent by the drainer, not the client.
+        reconnector.connect(CONNECT).republishIfSessionExpired(false);
         if (reconnector.isReconnect()) {
             CompletableFuture<Void> gate = new CompletableFuture<>();
             CompletableFuture.delayedExecutor(reconnector.getDelay(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS)

@@ -35,7 +35,10 @@ import java.util.Optional;
  * @param queueMaxMessages   bound on the number of unacknowledged messages
  * @param dropPolicy         what happens when a bound is reached
  * @param reconnectMinDelay  first automatic-reconnect delay (doubles after each failure, with the client's jitter)
- * @param reconnectMaxDelay  cap of the reconnect delay
+ * @param reconnectMaxDelay  cap of the reconnect delay (also of the delay between retries of a result the broker
+ *                           refused for now)
+ * @param deadLetterMaxMessages bound on the number of dead letters kept on disk (results that can never be delivered)
+ * @param deadLetterMaxBytes    bound on their total bytes
  */
 public record MqttSettings(
         boolean enabled,
@@ -60,11 +63,15 @@ public record MqttSettings(
         long queueMaxMessages,
         DropPolicy dropPolicy,
         Duration reconnectMinDelay,
-        Duration reconnectMaxDelay) {
+        Duration reconnectMaxDelay,
+        long deadLetterMaxMessages,
+        long deadLetterMaxBytes) {
 
     public static final String DEFAULT_TOPIC_PREFIX = "anomaly";
     public static final long DEFAULT_QUEUE_MAX_BYTES = 256L * 1024 * 1024;
     public static final long DEFAULT_QUEUE_MAX_MESSAGES = 1_000_000L;
+    public static final long DEFAULT_DEAD_LETTER_MAX_MESSAGES = 1000;
+    public static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L * 1024 * 1024;
 
     public MqttSettings {
         requireText("mqtt.host", host);
@@ -111,6 +118,17 @@ public record MqttSettings(
             throw new IllegalArgumentException("mqtt.reconnect-max-delay (" + reconnectMaxDelay
                     + ") must not be below mqtt.reconnect-min-delay (" + reconnectMinDelay + ")");
         }
+        if (deadLetterMaxMessages <= 0) {
+            throw new IllegalArgumentException("mqtt.dead-letter.max-messages must be > 0, found " + deadLetterMaxMessages);
+        }
+        if (deadLetterMaxBytes <= 0) {
+            throw new IllegalArgumentException("mqtt.dead-letter.max-bytes must be > 0, found " + deadLetterMaxBytes);
+        }
+    }
+
+    /** Where results that can never be delivered are kept: {@code dead-letter} inside the queue folder. */
+    public Path deadLetterDir() {
+        return queueDir.resolve("dead-letter");
     }
 
     /** Settings with the defaults for everything but the broker address and the queue folder. */
@@ -183,6 +201,8 @@ public record MqttSettings(
         private DropPolicy dropPolicy = DropPolicy.DROP_OLDEST;
         private Duration reconnectMinDelay = Duration.ofSeconds(1);
         private Duration reconnectMaxDelay = Duration.ofMinutes(2);
+        private long deadLetterMaxMessages = DEFAULT_DEAD_LETTER_MAX_MESSAGES;
+        private long deadLetterMaxBytes = DEFAULT_DEAD_LETTER_MAX_BYTES;
 
         private Builder(String host, int port, Path queueDir) {
             this.host = host;
@@ -222,10 +242,17 @@ public record MqttSettings(
             return this;
         }
 
+        public Builder deadLetterBounds(long maxMessages, long maxBytes) {
+            deadLetterMaxMessages = maxMessages;
+            deadLetterMaxBytes = maxBytes;
+            return this;
+        }
+
         public MqttSettings build() {
             return new MqttSettings(enabled, host, port, clientId, username, password, tls, trustStorePath,
                     trustStorePassword, topicPrefix, site, area, line, cell, resultQos, heatmapEnabled, heatmapQos,
-                    queueDir, queueMaxBytes, queueMaxMessages, dropPolicy, reconnectMinDelay, reconnectMaxDelay);
+                    queueDir, queueMaxBytes, queueMaxMessages, dropPolicy, reconnectMinDelay, reconnectMaxDelay,
+                    deadLetterMaxMessages, deadLetterMaxBytes);
         }
     }
 }

@@ -16,9 +16,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
@@ -35,19 +37,26 @@ import org.jboss.logging.Logger;
  *       Each append is fsync'd before {@link #append} returns. A new segment is started when the current one
  *       reaches the segment size, and on every open (old segments are only read, so a torn tail never has new
  *       records written after it).</li>
- *   <li>{@code commit}: the position up to which messages were removed (acknowledged or dropped) and the dropped
- *       counter, with its own CRC32, replaced atomically (write {@code commit.tmp}, fsync, rename).</li>
+ *   <li>{@code commit}: the position up to which messages were removed (acknowledged or dropped), the dropped
+ *       counter and the sequence up to which lost (damaged) records are already counted, with its own CRC32,
+ *       replaced atomically (write {@code commit.tmp}, fsync, rename).</li>
  *   <li>{@code lock}: held while the queue is open, so a second process cannot write the same folder.</li>
  * </ul>
  *
  * <p>On open every segment is scanned: a record whose marker, length or CRC is wrong (a write torn by a crash, or
- * a damaged disk) is logged and skipped, and the scan resumes at the next intact record. Segments whose records are
- * all removed are deleted, so the disk holds the backlog plus at most about one segment of removed records.
+ * a damaged disk) is logged and skipped, and the scan resumes at the next intact record. Unremoved messages lost
+ * that way (the sequences missing between intact records; one for a torn end of a file) count into
+ * {@link #dropped()} once, not again at the next open, and their sequences are never reused, so a subscriber sees
+ * the gap. Segments whose records are all removed are deleted, so the disk holds the backlog plus at most about
+ * one segment of removed records.
  *
  * <p>Bounds: {@link #bytes()} (record bytes of the unremoved messages) never exceeds {@code maxBytes} and
  * {@link #size()} never exceeds {@code maxMessages}. When a new message would break a bound the {@link DropPolicy}
- * decides: {@code DROP_OLDEST} removes the oldest messages, {@code REJECT_NEW} throws {@link QueueFullException};
- * both count into {@link #dropped()}, which is persisted with the next write of the commit file.
+ * decides: {@code DROP_OLDEST} removes the oldest messages, {@code REJECT_NEW} throws {@link QueueFullException}.
+ * The bounds also apply on open (a backlog written under larger bounds): {@code DROP_OLDEST} drops the oldest
+ * messages down to the bounds; {@code REJECT_NEW} never drops what it accepted, so it keeps that backlog (the one
+ * case where the bounds are exceeded) and refuses new messages until it is below them. Every drop, refusal and
+ * lost record counts into {@link #dropped()}, which is persisted at once.
  *
  * <p>Thread-safe: every method holds the queue's lock. File I/O goes through {@link RandomAccessFile} streams and
  * {@code FileDescriptor.sync()} (the same fsync as {@code FileChannel.force}) rather than a {@code FileChannel},
@@ -63,8 +72,10 @@ public final class StoreAndForwardQueue implements AutoCloseable {
     static final int RECORD_MAGIC = 0x5146_5231;   // "QFR1"
     static final int HEADER_BYTES = 12;             // magic, body length, crc32
     static final int FIXED_BODY_BYTES = 8 + 8 + 4 + 1 + 1 + 2 + 4;
-    private static final int COMMIT_MAGIC = 0x5146_4331;   // "QFC1"
-    private static final int COMMIT_BYTES = 4 + 8 + 8 + 4;
+    private static final int COMMIT_MAGIC_V1 = 0x5146_4331;   // "QFC1": removedUpTo, dropped
+    private static final int COMMIT_MAGIC = 0x5146_4332;      // "QFC2": removedUpTo, dropped, lossCountedUpTo
+    private static final int COMMIT_V1_BYTES = 4 + 8 + 8 + 4;
+    private static final int COMMIT_BYTES = 4 + 8 + 8 + 8 + 4;
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
     private static final int FLAG_RETAIN = 1;
@@ -83,6 +94,7 @@ public final class StoreAndForwardQueue implements AutoCloseable {
     private long pendingBytes;
     private long removedUpTo;      // every sequence <= removedUpTo was acknowledged or dropped
     private long dropped;
+    private long lossCountedUpTo;  // records lost (damaged) at or below this sequence are already in dropped
     private long nextSeq;
     private boolean overflowing;   // for logging only the first drop of a run of drops
     private boolean closed;
@@ -156,12 +168,14 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         byte[] record = encode(message.withSequence(seq));
         if (record.length > maxBytes) {
             dropped++;
+            commitQuietly();
             throw new QueueFullException("message of " + record.length + " bytes for " + message.topic()
                     + " is larger than the whole queue bound of " + maxBytes + " bytes; refused");
         }
         if (wouldOverflow(record.length)) {
             if (policy == DropPolicy.REJECT_NEW) {
                 dropped++;
+                commitQuietly();
                 String text = "store-and-forward queue " + dir + " is full (" + pending.size() + " messages, "
                         + pendingBytes + " bytes; bounds " + maxMessages + " messages, " + maxBytes
                         + " bytes): new message refused (policy REJECT_NEW), " + dropped + " refused or dropped so far";
@@ -232,7 +246,9 @@ public final class StoreAndForwardQueue implements AutoCloseable {
             for (Entry e : damaged) {
                 pendingBytes -= e.recordBytes;
                 dropped++;
+                lossCountedUpTo = Math.max(lossCountedUpTo, e.seq);   // the next open finds it damaged too
             }
+            commitQuietly();
             return peek(max);
         }
         return out;
@@ -264,7 +280,10 @@ public final class StoreAndForwardQueue implements AutoCloseable {
     /** Record bytes (header included) of the messages not yet removed. */
     public synchronized long bytes() { return pendingBytes; }
 
-    /** Messages dropped (DROP_OLDEST), refused (REJECT_NEW or too large) or found damaged, since the queue was made. */
+    /**
+     * Messages dropped (DROP_OLDEST, also on open), refused (REJECT_NEW or too large) or lost to damage (found on
+     * open or on reading), since the queue was made.
+     */
     public synchronized long dropped() { return dropped; }
 
     /** The sequence number the next appended message will get; every message queued so far has a lower one. */
@@ -302,6 +321,8 @@ public final class StoreAndForwardQueue implements AutoCloseable {
     private void restore() throws IOException {
         Files.deleteIfExists(dir.resolve("commit.tmp"));
         readCommit();
+        long droppedBefore = dropped;
+        long lossCountedBefore = lossCountedUpTo;
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(StoreAndForwardQueue::isSegmentFile)
@@ -309,23 +330,40 @@ public final class StoreAndForwardQueue implements AutoCloseable {
                     .toList();
         }
         long maxSeenSeq = 0;   // sequences start at 1 and only grow
+        // every sequence up to here is removed, or its loss is counted; segments before the first file were deleted
+        // because all their records were removed
+        long accounted = Math.max(removedUpTo, lossCountedUpTo);
+        if (!files.isEmpty()) {
+            accounted = Math.max(accounted, firstSeqOf(files.get(0)) - 1);
+        }
+        long tornAfter = -1;   // the previous segment ends in damage after this sequence; -1: it ends intact
+        long lost = 0;
         for (Path path : files) {
-            Segment segment = new Segment(path, firstSeqOf(path), new RandomAccessFile(path.toFile(), "rw"));
+            long firstSeq = firstSeqOf(path);
+            if (tornAfter >= 0) {
+                // the records from the damage up to this segment's first sequence are lost, at least the torn one
+                long lastLost = Math.max(firstSeq - 1, tornAfter + 1);
+                lost += Math.max(0, lastLost - Math.max(tornAfter, accounted));
+                accounted = Math.max(accounted, lastLost);
+            }
+            Segment segment = new Segment(path, firstSeq, new RandomAccessFile(path.toFile(), "rw"));
             segment.size = segment.file.length();
             segments.addLast(segment);
             byte[] data = Files.readAllBytes(path);
             int pos = 0;
+            tornAfter = -1;
             while (pos < data.length) {
                 String problem = checkRecord(data, pos, data.length - pos, maxSeenSeq);
                 if (problem == null) {
                     int length = HEADER_BYTES + ByteBuffer.wrap(data, pos + 4, 4).getInt();
                     long seq = ByteBuffer.wrap(data, pos + HEADER_BYTES, 8).getLong();
+                    lost += Math.max(0, seq - 1 - accounted);   // sequences missing before this one: damaged
+                    accounted = Math.max(accounted, seq);
                     segment.lastSeq = seq;
                     maxSeenSeq = seq;
                     if (seq > removedUpTo) {
                         pending.addLast(new Entry(seq, segment, pos, length));
                         pendingBytes += length;
-                        segment.holdsPending = true;
                     }
                     pos += length;
                     continue;
@@ -335,25 +373,66 @@ public final class StoreAndForwardQueue implements AutoCloseable {
                 LOG.warnf("store-and-forward queue: %s at offset %d of %s; skipped %d byte(s)%s", problem, pos,
                         path, skipped, next < 0 ? " to the end of the file" : "");
                 if (next < 0) {
+                    tornAfter = Math.max(segment.lastSeq, maxSeenSeq);
                     break;
                 }
                 pos = next;
             }
         }
-        nextSeq = Math.max(removedUpTo, maxSeenSeq) + 1;
-        // segments holding nothing unremoved (all acknowledged, empty, or only damaged records) are done with
+        if (tornAfter >= 0) {
+            long torn = tornAfter + 1;   // the record being written when the process stopped
+            lost += Math.max(0, torn - Math.max(tornAfter, accounted));
+            accounted = Math.max(accounted, torn);
+        }
+        if (lost > 0) {
+            dropped += lost;
+            LOG.errorf("store-and-forward queue %s: %d unacknowledged message(s) lost to damaged records (counted as "
+                    + "dropped; their sequences are not reused)", dir, lost);
+        }
+        lossCountedUpTo = accounted;
+        nextSeq = Math.max(Math.max(removedUpTo, maxSeenSeq), accounted) + 1;
+        applyBoundsOnOpen();
+        // segments holding nothing unremoved (all acknowledged or dropped, empty, or only damaged records) are done with
+        Set<Segment> holding = new HashSet<>();
+        pending.forEach(e -> holding.add(e.segment));
         for (var it = segments.iterator(); it.hasNext(); ) {
             Segment s = it.next();
-            if (!s.holdsPending) {
+            if (!holding.contains(s)) {
                 closeQuietly(s);
                 Files.delete(s.path);
                 it.remove();
             }
         }
+        if (dropped != droppedBefore || lossCountedUpTo != lossCountedBefore) {
+            writeCommit();
+        }
         if (!pending.isEmpty()) {
             LOG.infof("store-and-forward queue %s: restored %d message(s), %d bytes (sequences %d..%d)", dir,
                     pending.size(), pendingBytes, pending.peekFirst().seq, pending.peekLast().seq);
         }
+    }
+
+    /** A backlog written under larger bounds: DROP_OLDEST drops down to the bounds, REJECT_NEW keeps it all. */
+    private void applyBoundsOnOpen() {
+        if (pending.size() <= maxMessages && pendingBytes <= maxBytes) {
+            return;
+        }
+        String found = pending.size() + " messages, " + pendingBytes + " bytes";
+        if (policy == DropPolicy.REJECT_NEW) {
+            LOG.warnf("store-and-forward queue %s holds %s, above its bounds (%d messages, %d bytes): kept (policy "
+                    + "REJECT_NEW never drops an accepted message); new messages are refused until it is below them",
+                    dir, found, maxMessages, maxBytes);
+            return;
+        }
+        int before = pending.size();
+        while (pending.size() > maxMessages || pendingBytes > maxBytes) {
+            Entry oldest = pending.removeFirst();
+            pendingBytes -= oldest.recordBytes;
+            removedUpTo = oldest.seq;
+            dropped++;
+        }
+        LOG.warnf("store-and-forward queue %s held %s, above its bounds (%d messages, %d bytes): dropped the %d "
+                + "oldest (policy DROP_OLDEST)", dir, found, maxMessages, maxBytes, before - pending.size());
     }
 
     /** Why the record at {@code pos} is not intact, or null if it is (and its sequence follows {@code previousSeq}). */
@@ -508,21 +587,24 @@ public final class StoreAndForwardQueue implements AutoCloseable {
             return;
         }
         byte[] data = Files.readAllBytes(commit);
-        ByteBuffer b = ByteBuffer.wrap(data);
-        if (data.length != COMMIT_BYTES || b.getInt() != COMMIT_MAGIC
-                || crc32(data, 0, COMMIT_BYTES - 4) != ByteBuffer.wrap(data, COMMIT_BYTES - 4, 4).getInt()) {
+        int magic = data.length >= 4 ? ByteBuffer.wrap(data).getInt() : 0;
+        int length = magic == COMMIT_MAGIC ? COMMIT_BYTES : COMMIT_V1_BYTES;
+        if ((magic != COMMIT_MAGIC && magic != COMMIT_MAGIC_V1) || data.length != length
+                || crc32(data, 0, length - 4) != ByteBuffer.wrap(data, length - 4, 4).getInt()) {
             // at-least-once: without a trustworthy position every stored message is sent again
             LOG.warnf("store-and-forward queue: commit file %s is damaged (%d bytes); treating every stored message "
                     + "as unacknowledged", commit, data.length);
             return;
         }
+        ByteBuffer b = ByteBuffer.wrap(data, 4, length - 4);
         removedUpTo = b.getLong();
         dropped = b.getLong();
+        lossCountedUpTo = magic == COMMIT_MAGIC ? b.getLong() : removedUpTo;
     }
 
     private void writeCommit() {
         ByteBuffer b = ByteBuffer.allocate(COMMIT_BYTES);
-        b.putInt(COMMIT_MAGIC).putLong(removedUpTo).putLong(dropped);
+        b.putInt(COMMIT_MAGIC).putLong(removedUpTo).putLong(dropped).putLong(lossCountedUpTo);
         b.putInt(crc32(b.array(), 0, COMMIT_BYTES - 4));
         Path tmp = dir.resolve("commit.tmp");
         try {
@@ -540,6 +622,15 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the commit file of store-and-forward queue " + dir + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Persists the counters where a failure must not hide the caller's own outcome; the next write retries. */
+    private void commitQuietly() {
+        try {
+            writeCommit();
+        } catch (UncheckedIOException e) {
+            LOG.warnf("store-and-forward queue %s: dropped counter not persisted: %s", dir, e.getMessage());
         }
     }
 
@@ -603,7 +694,6 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         final RandomAccessFile file;
         long size;
         long lastSeq;
-        boolean holdsPending;   // only used while restoring
 
         Segment(Path path, long firstSeq, RandomAccessFile file) {
             this.path = path;

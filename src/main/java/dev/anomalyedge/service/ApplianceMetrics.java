@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The appliance's Prometheus series (at /q/metrics): inference latency and queue time histograms, batch sizes,
- * inspections by verdict, rejected and expired requests, MQTT published/backlog/dropped, and the active model.
+ * inspections by verdict, rejected and expired requests, MQTT published/backlog/dropped/rejected/dead-lettered, and
+ * the active model.
  */
 public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anomalyedge.engine.select.EngineSelector.Listener {
     private final MeterRegistry registry;
@@ -50,7 +51,13 @@ public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anom
         Gauge.builder("appliance.mqtt.backlog", runtime, r -> stat(r, MqttPublisherStats::backlog))
                 .description("results stored on disk waiting for the broker").register(registry);
         Gauge.builder("appliance.mqtt.dropped", runtime, r -> stat(r, MqttPublisherStats::dropped))
-                .description("results dropped by the store-and-forward bound").register(registry);
+                .description("results dropped by the store-and-forward bound or lost to damaged records").register(registry);
+        Gauge.builder("appliance.mqtt.rejected", runtime, r -> stat(r, MqttPublisherStats::rejected))
+                .description("broker refusals of results (PUBACK error reason codes), retried or dead-lettered").register(registry);
+        Gauge.builder("appliance.mqtt.dead.lettered", runtime, r -> stat(r, MqttPublisherStats::deadLettered))
+                .description("results that can never be delivered, moved to the dead-letter folder").register(registry);
+        Gauge.builder("appliance.mqtt.dead.letter.files", runtime, r -> stat(r, MqttPublisherStats::deadLetterFiles))
+                .description("dead letters on disk now").register(registry);
     }
 
     private static double stat(ApplianceRuntime r, java.util.function.ToDoubleFunction<MqttPublisherStats> f) {

@@ -244,7 +244,7 @@ public class ApplianceRuntime {
         return new MqttSettings(true, m.host(), m.port(), m.clientId(), m.username(), m.password(), m.tls(), m.trustStore(),
                 m.trustStorePassword(), m.topicPrefix(), m.site(), m.area(), m.line(), m.cell(), m.resultQos(),
                 m.heatmap().enabled(), m.heatmap().qos(), m.queue().dir(), m.queue().maxBytes(), m.queue().maxMessages(),
-                policy, m.reconnectMinDelay(), m.reconnectMaxDelay());
+                policy, m.reconnectMinDelay(), m.reconnectMaxDelay(), m.deadLetter().maxMessages(), m.deadLetter().maxBytes());
     }
 
     synchronized void stop() {

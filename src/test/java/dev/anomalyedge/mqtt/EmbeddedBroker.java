@@ -6,17 +6,27 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.async.Async;
+import com.hivemq.extension.sdk.api.async.TimeoutFallback;
 import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
+import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
+import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
@@ -27,8 +37,11 @@ import com.hivemq.extension.sdk.api.services.Services;
  * A real HiveMQ CE broker inside the test JVM, on 127.0.0.1 and a port chosen once, so it can be stopped and
  * started again on the same port and data folder (in-memory persistence: retained messages do not survive a stop).
  * A second listener speaks TLS with a self-signed certificate for 127.0.0.1. An embedded extension gives the test
- * the broker's client service (to drop a client from the broker side) and checks user name and password of the
- * clients whose id starts with {@link #AUTH_CLIENT_PREFIX}.
+ * the broker's client service (to drop a client from the broker side), checks user name and password of the
+ * clients whose id starts with {@link #AUTH_CLIENT_PREFIX}, records every PUBLISH packet the broker receives
+ * ({@link #inbound()}) and lets a test answer them through a {@link PublishRule}: deliver, refuse with a PUBACK
+ * reason code, or hold the PUBACK back for a while. Extra {@code <mqtt>} configuration (e.g. a maximum packet size)
+ * can be given and changed between a stop and a start.
  */
 final class EmbeddedBroker implements AutoCloseable {
 
@@ -46,8 +59,39 @@ final class EmbeddedBroker implements AutoCloseable {
     private final int port;
     private final int tlsPort;
     private EmbeddedHiveMQ hivemq;
+    private final List<Inbound> inbound = new CopyOnWriteArrayList<>();
+    private volatile PublishRule rule = PublishRule.DELIVER;
+    private final PublishInboundInterceptor interceptor = this::onInboundPublish;
+
+    /** One PUBLISH packet as the broker received it; {@code seq} is the user property of that name, or null. */
+    record Inbound(String clientId, String topic, int packetId, boolean dup, String seq, String payload) { }
+
+    /** What the broker does with an incoming PUBLISH: deliver it, refuse it with a reason code, or delay the PUBACK. */
+    record Answer(AckReasonCode refuse, Duration hold) {
+        static final Answer DELIVER = new Answer(null, null);
+
+        static Answer refuse(AckReasonCode code) {
+            return new Answer(code, null);
+        }
+
+        static Answer hold(Duration delay) {
+            return new Answer(null, delay);
+        }
+    }
+
+    @FunctionalInterface
+    interface PublishRule {
+        PublishRule DELIVER = p -> Answer.DELIVER;
+
+        Answer answer(Inbound publish);
+    }
 
     EmbeddedBroker(Path root) throws IOException, InterruptedException {
+        this(root, "");
+    }
+
+    /** @param mqttConfig the content of the config's {@code <mqtt>} element, e.g. a packet size limit; "" for none */
+    EmbeddedBroker(Path root, String mqttConfig) throws IOException, InterruptedException {
         configFolder = Files.createDirectories(root.resolve("conf"));
         dataFolder = Files.createDirectories(root.resolve("data"));
         extensionsFolder = Files.createDirectories(root.resolve("extensions"));
@@ -56,6 +100,11 @@ final class EmbeddedBroker implements AutoCloseable {
         makeSelfSignedCertificate(root.resolve("broker.crt"));
         port = freePort();
         tlsPort = freePort();
+        writeConfig(mqttConfig);
+    }
+
+    /** Rewrites the configuration; it takes effect at the next {@link #start()}. */
+    void writeConfig(String mqttConfig) throws IOException {
         Files.writeString(configFolder.resolve("config.xml"), """
                 <?xml version="1.0"?>
                 <hivemq>
@@ -65,10 +114,46 @@ final class EmbeddedBroker implements AutoCloseable {
                       <tls><keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore></tls>
                     </tls-tcp-listener>
                   </listeners>
+                  <mqtt>%s</mqtt>
                   <persistence><mode>in-memory</mode></persistence>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(port, tlsPort, keyStore.toAbsolutePath(), STORE_PASSWORD, STORE_PASSWORD));
+                """.formatted(port, tlsPort, keyStore.toAbsolutePath(), STORE_PASSWORD, STORE_PASSWORD, mqttConfig));
+    }
+
+    /** Every PUBLISH the broker received since the last {@link #reset()}, in arrival order. */
+    List<Inbound> inbound() {
+        return List.copyOf(inbound);
+    }
+
+    /** The PUBLISH packets received from one client on one topic. */
+    List<Inbound> inbound(String clientId, String topic) {
+        return inbound.stream().filter(p -> p.clientId().equals(clientId) && p.topic().equals(topic)).toList();
+    }
+
+    void setRule(PublishRule rule) {
+        this.rule = rule;
+    }
+
+    /** Back to delivering everything, and forgets the recorded packets. */
+    void reset() {
+        rule = PublishRule.DELIVER;
+        inbound.clear();
+    }
+
+    private void onInboundPublish(PublishInboundInput in, PublishInboundOutput out) {
+        PublishPacket p = in.getPublishPacket();
+        String payload = p.getPayload().map(b -> StandardCharsets.UTF_8.decode(b.duplicate()).toString()).orElse("");
+        Inbound record = new Inbound(in.getClientInformation().getClientId(), p.getTopic(), p.getPacketId(),
+                p.getDupFlag(), p.getUserProperties().getFirst("seq").orElse(null), payload);
+        inbound.add(record);
+        Answer answer = rule.answer(record);
+        if (answer.refuse() != null) {
+            out.preventPublishDelivery(answer.refuse(), "refused by the test rule");
+        } else if (answer.hold() != null) {
+            Async<PublishInboundOutput> async = out.async(answer.hold().plusSeconds(30), TimeoutFallback.SUCCESS);
+            CompletableFuture.delayedExecutor(answer.hold().toMillis(), TimeUnit.MILLISECONDS).execute(async::resume);
+        }
     }
 
     /** Plain MQTT port. */
@@ -118,6 +203,8 @@ final class EmbeddedBroker implements AutoCloseable {
                     @Override
                     public void extensionStart(ExtensionStartInput in, ExtensionStartOutput out) {
                         Services.securityRegistry().setAuthenticatorProvider(input -> (SimpleAuthenticator) EmbeddedBroker::authenticate);
+                        Services.initializerRegistry().setClientInitializer(
+                                (input, context) -> context.addPublishInboundInterceptor(interceptor));
                     }
 
                     @Override

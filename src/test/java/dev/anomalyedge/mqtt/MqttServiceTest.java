@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import dev.anomalyedge.demo.SyntheticParts;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,9 +16,12 @@ import org.junit.jupiter.api.Test;
 
 import javax.imageio.ImageIO;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The appliance's MQTT side through the REST API, against a real broker: results at QoS 1 on the ISA-95 topic,
- * the retained birth, nothing for rejected requests, and a broker outage with none lost and order kept.
+ * the retained birth, nothing for rejected requests, a broker outage with none lost and order kept, and a result the
+ * broker refuses for good dead-lettered and counted in /q/metrics and the readiness data.
  */
 @QuarkusTest
 @QuarkusTestResource(value = BrokerResource.class, restrictToAnnotatedClass = true)
@@ -118,6 +123,38 @@ class MqttServiceTest {
                 assertEquals("true", TestSubscriber.userProperty(p, "is_historical"));
             }
             assertEquals(ids, got.subList(0, n), "all results, in order");
+        }
+    }
+
+    @Test
+    void aResultTheBrokerRefusesForGoodIsDeadLetteredAndShownInMetricsAndHealth() throws Exception {
+        BrokerResource.broker.setRule(p -> p.topic().equals(BASE + "/result") && p.payload().contains("ACL-DENIED")
+                ? EmbeddedBroker.Answer.refuse(AckReasonCode.NOT_AUTHORIZED) : EmbeddedBroker.Answer.DELIVER);
+        try (TestSubscriber sub = TestSubscriber.subscribe(BrokerResource.broker.port(), BASE + "/result")) {
+            given().contentType("image/png").header("X-Part-Id", "ACL-DENIED").body(png(30)).post("/api/v1/inspections")
+                    .then().statusCode(200);
+            given().contentType("image/png").header("X-Part-Id", "AFTER-DENIED").body(png(31)).post("/api/v1/inspections")
+                    .then().statusCode(200);
+            sub.awaitPayload(BASE + "/result", p -> p.contains("AFTER-DENIED"), Duration.ofSeconds(10));
+
+            Poll.until("dead letter in the readiness data", Duration.ofSeconds(10),
+                    () -> RestAssured.get("/q/health/ready").asString().contains("\"dead_lettered\": 1"));
+            String health = RestAssured.get("/q/health/ready").asString();
+            assertTrue(health.contains("\"rejected\": 1") && health.contains("\"dead_letter_files\": 1"), health);
+            String metrics = RestAssured.get("/q/metrics").asString();
+            for (String series : new String[] {"appliance_mqtt_rejected 1.0", "appliance_mqtt_dead_lettered 1.0",
+                    "appliance_mqtt_dead_letter_files 1.0"}) {
+                assertTrue(metrics.contains(series), series + " in /q/metrics");
+            }
+            try (Stream<Path> files = Files.list(BrokerResource.queueDir.resolve("dead-letter"))) {
+                List<Path> dead = files.toList();
+                assertEquals(1, dead.size());
+                JsonNode letter = JSON.readTree(dead.get(0).toFile());
+                assertEquals("ACL-DENIED", letter.get("payload").get("part_id").asText());
+                assertTrue(letter.get("reason").asText().contains("NOT_AUTHORIZED"), letter.toString());
+            }
+        } finally {
+            BrokerResource.broker.reset();
         }
     }
 

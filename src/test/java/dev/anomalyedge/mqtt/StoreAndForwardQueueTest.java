@@ -112,13 +112,15 @@ class StoreAndForwardQueueTest {
         }
         try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
             assertEquals(List.of(0, 1), ns(q));
-            assertEquals(3, q.append(msg(9)));
+            assertEquals(1, q.dropped(), "the torn record is a lost message");
+            assertEquals(4, q.append(msg(9)), "its sequence is not reused");
         }
         // and a torn header (a few bytes of the next record) at the end of the new segment
         Path second = segments().get(1);
         Files.write(second, new byte[] {0x51, 0x46, 0x52}, java.nio.file.StandardOpenOption.APPEND);
         try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
             assertEquals(List.of(0, 1, 9), ns(q));
+            assertEquals(2, q.dropped());
         }
     }
 
@@ -249,6 +251,111 @@ class StoreAndForwardQueueTest {
         try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST, 1)) {
             assertEquals(List.of(1, 2), ns(q), "record 1's segment was deleted; 2 and 3 are kept (at-least-once)");
             assertEquals(4, q.append(msg(3)));
+        }
+    }
+
+    @Test
+    void damagedRecordsFoundOnOpenCountAsDroppedOnce() throws IOException {
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            for (int i = 0; i < 4; i++) {
+                q.append(msg(i));
+            }
+        }
+        Path segment = segments().get(0);
+        byte[] data = Files.readAllBytes(segment);
+        data[recordBytes(0) + recordBytes(1) - 2] ^= 0x7F;   // damage record 2 in the middle
+        Files.write(segment, data);
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            f.setLength(f.length() - 5);                   // and tear the last one (4)
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(0, 2), ns(q));
+            assertEquals(2, q.dropped(), "the damaged and the torn record are lost messages");
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(0, 2), ns(q));
+            assertEquals(2, q.dropped(), "counted once, not again at every open");
+            assertEquals(5, q.append(msg(7)), "the torn record's sequence (4) is not reused: a subscriber sees the gap");
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(0, 2, 7), ns(q));
+            assertEquals(2, q.dropped());
+        }
+    }
+
+    @Test
+    void aRecordDamagedAfterOpenIsCountedOnceToo() throws IOException {
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            for (int i = 0; i < 3; i++) {
+                q.append(msg(i));
+            }
+            Path segment = segments().get(0);
+            try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+                f.seek(recordBytes(0) - 2);
+                f.write(0x7F);   // record 1's payload changes on disk while the queue is open
+            }
+            assertEquals(List.of(1, 2), ns(q));
+            assertEquals(1, q.dropped());
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(1, 2), ns(q));
+            assertEquals(1, q.dropped(), "persisted at once, and not counted again on open");
+        }
+    }
+
+    @Test
+    void openingWithSmallerBoundsDropsTheOldestUnderDropOldest() {
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            for (int i = 0; i < 6; i++) {
+                q.append(msg(i));
+            }
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 4, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(2, 3, 4, 5), ns(q), "the count bound holds from the start");
+            assertEquals(2, q.dropped());
+        }
+        long bound = 2L * recordBytes(0) + recordBytes(0) / 2;
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, bound, 4, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(4, 5), ns(q), "so does the byte bound");
+            assertTrue(q.bytes() <= bound);
+            assertEquals(4, q.dropped());
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            assertEquals(List.of(4, 5), ns(q), "the drops are persisted");
+            assertEquals(4, q.dropped());
+        }
+    }
+
+    @Test
+    void openingWithSmallerBoundsUnderRejectNewKeepsWhatWasAcceptedAndRefusesNew() {
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.REJECT_NEW)) {
+            for (int i = 0; i < 4; i++) {
+                q.append(msg(i));
+            }
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 2, DropPolicy.REJECT_NEW)) {
+            assertEquals(List.of(0, 1, 2, 3), ns(q), "REJECT_NEW never drops an accepted message");
+            assertThrows(QueueFullException.class, () -> q.append(msg(4)));
+            q.acknowledge(2);
+            assertThrows(QueueFullException.class, () -> q.append(msg(5)), "still at the bound of 2");
+            q.acknowledge(3);
+            assertEquals(5, q.append(msg(6)), "room again below the bound");
+            assertEquals(List.of(3, 6), ns(q));
+            assertEquals(2, q.dropped());
+        }
+    }
+
+    @Test
+    void refusalsArePersistedAtOnce() {
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, 100, 1, DropPolicy.REJECT_NEW)) {
+            q.append(msg(0));
+            assertThrows(QueueFullException.class, () -> q.append(msg(1)));                       // full
+            assertThrows(QueueFullException.class, () -> q.append(QueuedMessage.of("t", new byte[200], 1, false)));   // too large
+            assertEquals(2, q.dropped());
+        }   // no acknowledgement before the restart
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, 100, 1, DropPolicy.REJECT_NEW)) {
+            assertEquals(2, q.dropped());
+            assertEquals(List.of(0), ns(q));
         }
     }
 }
