@@ -72,7 +72,7 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
     public static OrtAnomalyEngine open(Path modelFile, int intraOpThreads) {
         if (intraOpThreads < 1) throw new EngineException("intra-op threads must be >= 1, got " + intraOpThreads);
         if (!Files.isRegularFile(modelFile)) throw new EngineException(modelFile + ": ONNX model file not found");
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtRuntime.environment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setIntraOpNumThreads(intraOpThreads);
