@@ -53,14 +53,6 @@ class InspectionServiceTest {
         service = new InspectionService(models, worker, new ResultStore(10), decoder, gate, subsampleMinScale, deadline, published::add);
     }
 
-    /** The 40 MP, 16-bit RGBA upload of the report: 340 KB that decode to 320 MB at full size. */
-    static synchronized byte[] hugePng() {
-        if (hugePng == null) hugePng = LargePng.rgba16(6400, 6250);
-        return hugePng;
-    }
-
-    private static byte[] hugePng;
-
     @AfterEach
     void tearDown() {
         engine.gate.countDown();
@@ -123,7 +115,7 @@ class InspectionServiceTest {
         start(4, Duration.ofSeconds(60), decoder, new DecodeGate(1, Duration.ofSeconds(5)), 4);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = threads.getCurrentThreadAllocatedBytes();
-        InspectionResult r = service.inspect(hugePng(), "huge.png", null);
+        InspectionResult r = service.inspect(LargePng.reportedUpload(), "huge.png", null);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertEquals(engine.size, r.resized().width());
         assertEquals(PixelMode.RGB, r.resized().mode());
@@ -132,7 +124,7 @@ class InspectionServiceTest {
 
         // without subsampling the same image is over the budget: 413 from the header, nothing decoded
         start(4, Duration.ofSeconds(60), decoder, new DecodeGate(1, Duration.ofSeconds(5)), 0);
-        InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(hugePng(), "huge.png", null));
+        InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(LargePng.reportedUpload(), "huge.png", null));
         assertEquals(InspectionException.Kind.TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("needs 480000000 bytes decoded"), e.getMessage());
         assertEquals(1, published.size());
