@@ -33,6 +33,8 @@ public interface ApplianceConfig {
 
     Training training();
 
+    Decode decode();
+
     interface Models {
         /** Model repository: {@code <dir>/<name>/<version>/bundle.json}; the demo bundle is generated here when it is empty. */
         @WithDefault("models")
@@ -119,6 +121,14 @@ public interface ApplianceConfig {
         @WithName("max-batch-images")
         @WithDefault("16")
         int maxBatchImages();
+
+        /**
+         * Bytes one image may occupy decoded (decoder samples at their bit depth and channel count, plus the copy the
+         * pre-processing works on, after any subsampling), checked from the header before decoding; beyond it 413.
+         */
+        @WithName("max-decoded-bytes")
+        @WithDefault("268435456")
+        long maxDecodedBytes();
     }
 
     interface Results {
@@ -242,5 +252,26 @@ public interface ApplianceConfig {
         @WithName("cache-max-bytes")
         @WithDefault("17179869184")
         long cacheMaxBytes();
+    }
+
+    /** Image decoding on the request threads, before the inference queue. */
+    interface Decode {
+        /** Images decoded at once; 0 = auto: min(cores, heap / 2 / limits.max-decoded-bytes), at least 1. */
+        @WithName("max-concurrent")
+        @WithDefault("0")
+        int maxConcurrent();
+
+        /** How long a request waits for a decode slot; then 503 with Retry-After. */
+        @WithName("max-wait")
+        @WithDefault("2s")
+        Duration maxWait();
+
+        /**
+         * An image at least 2·N times the model input on a side is subsampled while decoding, keeping at least N times
+         * the model input; 0 = never (every image Pillow-exact, full-size decode).
+         */
+        @WithName("subsample-min-scale")
+        @WithDefault("4")
+        int subsampleMinScale();
     }
 }

@@ -2,13 +2,18 @@ package dev.anomalyedge.image;
 
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
+import java.awt.image.MultiPixelPackedSampleModel;
 import java.awt.image.Raster;
+import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +25,16 @@ import java.util.List;
  * Decodes PNG, JPEG and BMP bytes (with {@code javax.imageio}) into a {@link PillowImage} in the mode Pillow's
  * {@code Image.open} would give, so that the later resize and conversions match the reference.
  *
- * <p>Safety: the format is recognised from its magic bytes; the image size is read from the header
- * ({@link ImageReader#getWidth}/{@link ImageReader#getHeight}) and checked against the pixel limit <b>before</b> any
+ * <p>Safety: the format is recognised from its magic bytes; the image size and sample layout are read from the header
+ * ({@link ImageReader#getWidth}/{@link ImageReader#getHeight}/{@link ImageReader#getImageTypes}) and checked against
+ * the pixel limit and the decoded-bytes limit (bit depth and channel count count, not only pixels) <b>before</b> any
  * pixel is decoded; empty, truncated, corrupt or unsupported input gives an {@link ImageDecodeException} naming the
  * source. A truncated JPEG is rejected (as Pillow does without {@code LOAD_TRUNCATED_IMAGES}), not grey-filled.
+ *
+ * <p>Subsampling: {@link #decode(byte[], String, int, int)} keeps only every k-th column/row while decoding an image
+ * far larger than it needs to be, so a 40 MP upload never exists in memory at full size. This departs from Pillow
+ * (which resizes from the full image) and is meant only for images at least twice the requested minimum on a side;
+ * anything smaller decodes exactly.
  *
  * <p>Modes (Pillow ≥ 10.3 / 11, {@code PngImagePlugin}, {@code JpegImagePlugin}, {@code BmpImagePlugin}):
  * <ul>
@@ -52,6 +63,7 @@ public final class ImageDecoder {
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     private final long maxPixels;
+    private final long maxDecodedBytes;
 
     public ImageDecoder() {
         this(DEFAULT_MAX_PIXELS);
@@ -59,11 +71,24 @@ public final class ImageDecoder {
 
     /** @param maxPixels images with more than {@code width·height} pixels are refused before decoding */
     public ImageDecoder(long maxPixels) {
+        this(maxPixels, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxPixels       images with more than {@code width·height} pixels are refused before decoding
+     * @param maxDecodedBytes images that would occupy more bytes once decoded (see {@link #decodedBytes}) are refused
+     *                        before decoding
+     */
+    public ImageDecoder(long maxPixels, long maxDecodedBytes) {
         if (maxPixels < 1) throw new IllegalArgumentException("max pixels must be positive, got " + maxPixels);
+        if (maxDecodedBytes < 1) throw new IllegalArgumentException("max decoded bytes must be positive, got " + maxDecodedBytes);
         this.maxPixels = maxPixels;
+        this.maxDecodedBytes = maxDecodedBytes;
     }
 
     public long maxPixels() { return maxPixels; }
+
+    public long maxDecodedBytes() { return maxDecodedBytes; }
 
     /** The image format, from the first bytes. */
     enum Format { PNG, JPEG, BMP }
@@ -79,8 +104,21 @@ public final class ImageDecoder {
         return decode(bytes, file.toString());
     }
 
-    /** Decodes {@code bytes}; {@code source} (a file name, "upload", ...) is used in error messages. */
+    /** Decodes {@code bytes} at full resolution; {@code source} (a file name, "upload", ...) is used in error messages. */
     public PillowImage decode(byte[] bytes, String source) {
+        return decode(bytes, source, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes {@code bytes}, subsampling while decoding when the image is at least twice {@code minWidth} wide or
+     * {@code minHeight} high: every {@code kx}-th column and {@code ky}-th row is kept, {@code kx = width / minWidth},
+     * {@code ky = height / minHeight} (integer division, at least 1), starting at the middle of the first
+     * {@code kx × ky} block. The result is then at least {@code minWidth × minHeight} (unless the image is smaller),
+     * and the full-size image is never held. An image below twice the minimum on a side is not subsampled on that
+     * side, so it decodes exactly as {@link #decode(byte[], String)}.
+     */
+    public PillowImage decode(byte[] bytes, String source, int minWidth, int minHeight) {
+        if (minWidth < 1 || minHeight < 1) throw new IllegalArgumentException("minimum decoded size must be positive, got " + minWidth + "x" + minHeight);
         if (bytes == null || bytes.length == 0) throw new ImageDecodeException(source + ": empty image data");
         Format format = sniff(bytes, source);
         PngHeader png = format == Format.PNG ? PngHeader.parse(bytes, source) : null;
@@ -94,21 +132,32 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(source, format, width, height);
+            int kx = Math.max(1, width / minWidth);
+            int ky = Math.max(1, height / minHeight);
+            int offX = (kx - 1) / 2;
+            int offY = (ky - 1) / 2;
+            int outWidth = (width - offX + kx - 1) / kx;
+            int outHeight = (height - offY + ky - 1) / ky;
+            Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+            if (types == null || !types.hasNext()) throw new ImageDecodeException(source + ": " + format + " decoder offers no image type");
+            checkDecodedBytes(source, format, width, height, outWidth, outHeight, types.next().getSampleModel());
             reader.addIIOReadWarningListener(new IIOReadWarningListener() {
                 @Override
                 public void warningOccurred(ImageReader r, String warning) {
                     warnings.add(warning);
                 }
             });
-            BufferedImage image = reader.read(0);
+            ImageReadParam param = reader.getDefaultReadParam();
+            if (kx > 1 || ky > 1) param.setSourceSubsampling(kx, ky, offX, offY);
+            BufferedImage image = reader.read(0, param);
             for (String w : warnings) {
                 if (w.toLowerCase(java.util.Locale.ROOT).contains("premature end")) {
                     throw new ImageDecodeException(source + ": truncated " + format + " data (" + w + ")");
                 }
             }
-            if (image.getWidth() != width || image.getHeight() != height) {
+            if (image.getWidth() != outWidth || image.getHeight() != outHeight) {
                 throw new ImageDecodeException(source + ": decoder returned " + image.getWidth() + "x" + image.getHeight()
-                        + ", header says " + width + "x" + height);
+                        + ", expected " + outWidth + "x" + outHeight + " (header says " + width + "x" + height + ")");
             }
             switch (format) {
                 case PNG: return fromPng(image, png, source);
@@ -138,6 +187,38 @@ public final class ImageDecoder {
             throw new ImageTooLargeException(source + ": " + format + " image of " + width + "x" + height + " = " + pixels
                     + " pixels exceeds the limit of " + maxPixels + " pixels (refused before decoding)");
         }
+    }
+
+    private void checkDecodedBytes(String source, Format format, int width, int height, int outWidth, int outHeight, SampleModel decoded) {
+        long bytes = decodedBytes(decoded, outWidth, outHeight);
+        if (bytes > maxDecodedBytes) {
+            String size = outWidth == width && outHeight == height ? width + "x" + height
+                    : width + "x" + height + " (decoded at " + outWidth + "x" + outHeight + ")";
+            throw new ImageTooLargeException(source + ": " + format + " image of " + size + " with " + decoded.getNumBands()
+                    + " channel(s) of " + decoded.getSampleSize(0) + " bit(s) needs " + bytes + " bytes decoded, which exceeds the limit of "
+                    + maxDecodedBytes + " bytes (refused before decoding)");
+        }
+    }
+
+    /**
+     * Bytes one decode holds at its peak for an image decoded at {@code width × height}: the decoder's raster (its
+     * sample model: bit depth, channel count, packing) plus the 8- or 16-bit copy in the Pillow mode that the
+     * pre-processing works on.
+     */
+    static long decodedBytes(SampleModel decoded, long width, long height) {
+        int elementBytes = Math.max(1, DataBuffer.getDataTypeSize(decoded.getDataType()) / 8);
+        long raster;
+        if (decoded instanceof MultiPixelPackedSampleModel packed) {
+            long rowElements = (width * packed.getPixelBitStride() + 8L * elementBytes - 1) / (8L * elementBytes);
+            raster = rowElements * elementBytes * height;
+        } else {
+            raster = width * height * decoded.getNumDataElements() * elementBytes;
+        }
+        int bands = decoded.getNumBands();
+        boolean wide = decoded.getSampleSize(0) > 8;
+        // Pillow modes: 16-bit grey stays 16-bit (I;16), 16-bit grey + alpha becomes RGBA, everything else 8 bits per band
+        int copyBytesPerPixel = bands == 1 ? (wide ? 2 : 1) : bands == 2 ? (wide ? 4 : 2) : bands;
+        return raster + width * height * copyBytesPerPixel;
     }
 
     static Format sniff(byte[] b, String source) {

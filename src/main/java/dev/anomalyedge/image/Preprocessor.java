@@ -36,8 +36,18 @@ public final class Preprocessor {
      * evaluated in float32 like torchvision.
      */
     public float[] image(PillowImage image) {
-        PillowImage rgb = resizeRgb(image);
-        byte[] px = rgb.samples();
+        return tensor(resizeRgb(image));
+    }
+
+    /**
+     * {@link #image} for a picture already resized by {@link #resizeRgb}, so that a caller that keeps the resized
+     * picture (for the heatmap) resizes once.
+     */
+    public float[] tensor(PillowImage resizedRgb) {
+        if (resizedRgb.mode() != PixelMode.RGB || resizedRgb.width() != imageSize || resizedRgb.height() != imageSize) {
+            throw new IllegalArgumentException("expected the RGB " + imageSize + "x" + imageSize + " picture from resizeRgb, got " + resizedRgb);
+        }
+        byte[] px = resizedRgb.samples();
         int plane = imageSize * imageSize;
         float[] chw = new float[3 * plane];
         for (int c = 0; c < 3; c++) {

@@ -4,6 +4,7 @@ import dev.anomalyedge.image.ImageDecodeException;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.image.ImageTooLargeException;
 import dev.anomalyedge.image.PillowImage;
+import dev.anomalyedge.image.Preprocessor;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,9 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The inspection pipeline: decode and pre-process on the caller's thread, score in the batching worker, then verdict,
- * map statistics, store and hand to the sinks. A request that fails (bad image, full queue, deadline) is never stored
- * or published.
+ * The inspection pipeline: decode and pre-process on the caller's thread (at most {@link DecodeGate#slots()} at once),
+ * score in the batching worker, then verdict, map statistics, store and hand to the sinks. A request that fails (bad
+ * image, busy decoders, full queue, deadline) is never stored or published.
+ *
+ * <p>An image at least {@code 2·subsampleMinScale} times the model input on a side is subsampled while decoding
+ * (keeping at least {@code subsampleMinScale} times the model input), then resized exactly like Pillow; smaller images
+ * follow the Pillow-exact path unchanged. {@code subsampleMinScale = 0} never subsamples.
  */
 public final class InspectionService {
 
@@ -28,15 +33,20 @@ public final class InspectionService {
     private final BatchingWorker worker;
     private final ResultStore store;
     private final ImageDecoder decoder;
+    private final DecodeGate gate;
+    private final int subsampleMinScale;
     private final Duration deadline;
     private final Sink sink;
 
     public InspectionService(ModelManager models, BatchingWorker worker, ResultStore store, ImageDecoder decoder,
-                             Duration deadline, Sink sink) {
+                             DecodeGate gate, int subsampleMinScale, Duration deadline, Sink sink) {
+        if (subsampleMinScale < 0) throw new IllegalArgumentException("subsample min scale must be >= 0 (0 = off), got " + subsampleMinScale);
         this.models = models;
         this.worker = worker;
         this.store = store;
         this.decoder = decoder;
+        this.gate = gate;
+        this.subsampleMinScale = subsampleMinScale;
         this.deadline = deadline;
         this.sink = sink;
     }
@@ -80,16 +90,8 @@ public final class InspectionService {
         if (model == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "no model is loaded yet");
         boolean handedOver = false;
         try {
-            PillowImage image;
-            try {
-                image = decoder.decode(bytes, source);
-            } catch (ImageTooLargeException e) {
-                throw new InspectionException(InspectionException.Kind.TOO_LARGE, e.getMessage(), e);
-            } catch (ImageDecodeException e) {
-                throw new InspectionException(InspectionException.Kind.UNPROCESSABLE, e.getMessage(), e);
-            }
-            PillowImage resized = model.preprocessor().resizeRgb(image);
-            float[] tensor = model.preprocessor().image(image);
+            PillowImage resized = gate.run(source, () -> decodeAndResize(bytes, source, model.preprocessor()));
+            float[] tensor = model.preprocessor().tensor(resized);
             long decoded = System.nanoTime();
             BatchingWorker.Job job = new BatchingWorker.Job(model, tensor, start + deadline.toNanos());
             if (!worker.offer(job)) {
@@ -101,6 +103,20 @@ public final class InspectionService {
         } finally {
             if (!handedOver) model.release();
         }
+    }
+
+    /** The S×S RGB picture the model sees; the decoded image is garbage when this returns. */
+    private PillowImage decodeAndResize(byte[] bytes, String source, Preprocessor preprocessor) {
+        int keep = subsampleMinScale == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, (long) subsampleMinScale * preprocessor.imageSize());
+        PillowImage image;
+        try {
+            image = decoder.decode(bytes, source, keep, keep);
+        } catch (ImageTooLargeException e) {
+            throw new InspectionException(InspectionException.Kind.TOO_LARGE, e.getMessage(), e);
+        } catch (ImageDecodeException e) {
+            throw new InspectionException(InspectionException.Kind.UNPROCESSABLE, e.getMessage(), e);
+        }
+        return preprocessor.resizeRgb(image);
     }
 
     /**

@@ -41,9 +41,9 @@ public final class Inspector {
         List<float[]> pendingTensors = new ArrayList<>();
         for (Path f : files) {
             try {
-                PillowImage img = decoder.decode(f);
-                pendingImages.add(preprocessor.resizeRgb(img));
-                pendingTensors.add(preprocessor.image(img));
+                PillowImage resized = preprocessor.resizeRgb(decoder.decode(f));
+                pendingImages.add(resized);
+                pendingTensors.add(preprocessor.tensor(resized));
                 pending.add(f);
             } catch (RuntimeException e) {
                 out.add(new Result(f, Float.NaN, null, s, null, e.getMessage()));

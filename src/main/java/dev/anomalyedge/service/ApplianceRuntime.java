@@ -18,6 +18,7 @@ import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.DecodeGate;
 import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.InspectionService;
@@ -97,8 +98,15 @@ public class ApplianceRuntime {
         worker = new BatchingWorker(config.batching().maxBatchSize(), config.batching().maxWait(),
                 config.batching().queueCapacity(), metrics);
         ResultStore store = new ResultStore(config.results().capacity());
-        inspections = new InspectionService(models, worker, store, new ImageDecoder(config.limits().maxPixels()),
+        long maxDecodedBytes = config.limits().maxDecodedBytes();
+        int decodeSlots = config.decode().maxConcurrent() > 0 ? config.decode().maxConcurrent()
+                : DecodeGate.autoSlots(Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), maxDecodedBytes);
+        inspections = new InspectionService(models, worker, store, new ImageDecoder(config.limits().maxPixels(), maxDecodedBytes),
+                new DecodeGate(decodeSlots, config.decode().maxWait()), config.decode().subsampleMinScale(),
                 config.batching().deadline(), this::resultReady);
+        LOG.infof("image decoding: %d at once, at most %d bytes per image, %s", decodeSlots, maxDecodedBytes,
+                config.decode().subsampleMinScale() == 0 ? "never subsampled"
+                        : "subsampled from " + 2 * config.decode().subsampleMinScale() + "x the model input on a side");
         if (config.mqtt().enabled()) {
             mqtt = new MqttResultPublisher(mqttSettings(), this::modelIdentity);
             mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile

@@ -223,6 +223,94 @@ class ImageDecoderTest {
     }
 
     @Test
+    void decodedBytesLimitCountsBitDepthAndChannelsFromTheHeader() {
+        // same pixel count, 1000x1000: 8-bit grey holds 1 MB raster + 1 MB copy, 16-bit RGBA 8 MB raster + 4 MB copy
+        ImageDecoder budget = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, 4_000_000);
+        byte[] grey8 = TestImages.pngHeaderOnly(1000, 1000, 8, 0);
+        byte[] rgba16 = TestImages.pngHeaderOnly(1000, 1000, 16, 6);
+        // the IDATs are empty: the grey one passes the budget and then fails as corrupt, the RGBA one never gets there
+        ImageDecodeException grey = assertThrows(ImageDecodeException.class, () -> budget.decode(grey8, "grey.png"));
+        assertTrue(!(grey instanceof ImageTooLargeException), grey.getMessage());
+        ImageTooLargeException rgba = assertThrows(ImageTooLargeException.class, () -> budget.decode(rgba16, "rgba16.png"));
+        assertTrue(rgba.getMessage().startsWith("rgba16.png: PNG image of 1000x1000 with 4 channel(s) of 16 bit(s) needs 12000000 bytes decoded")
+                && rgba.getMessage().contains("exceeds the limit of 4000000 bytes (refused before decoding)"), rgba.getMessage());
+
+        // other formats: their header's layout counts the same way (20x20 RGB: 1200 + 1200 bytes)
+        ImageDecoder tiny = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, 2000);
+        byte[] jpg = TestImages.write(TestImages.gradient(20, 20, BufferedImage.TYPE_3BYTE_BGR), "jpeg");
+        assertThrows(ImageTooLargeException.class, () -> tiny.decode(jpg, "a.jpg"));
+        byte[] bmp = TestImages.write(TestImages.gradient(20, 20, BufferedImage.TYPE_3BYTE_BGR), "bmp");
+        assertThrows(ImageTooLargeException.class, () -> tiny.decode(bmp, "a.bmp"));
+        byte[] grey20 = TestImages.write(TestImages.gradient(20, 20, BufferedImage.TYPE_BYTE_GRAY), "png");
+        assertEquals(20, tiny.decode(grey20, "grey20.png").width()); // 400 + 400 bytes
+    }
+
+    @Test
+    void subsamplingKeepsEveryKthPixelFromTheMiddleOfItsBlock() {
+        int w = 100;
+        int h = 61;
+        byte[] rows = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                rows[(y * w + x) * 3] = (byte) x;
+                rows[(y * w + x) * 3 + 1] = (byte) y;
+                rows[(y * w + x) * 3 + 2] = (byte) (x ^ y);
+            }
+        }
+        byte[] png = TestImages.png(w, h, 8, 2, rows, null, null);
+        // kx = 100 / 20 = 5 from column 2, ky = 61 / 20 = 3 from row 1: 20 x 20
+        PillowImage sub = decoder.decode(png, "sub.png", 20, 20);
+        assertEquals(PixelMode.RGB, sub.mode());
+        assertEquals(20, sub.width());
+        assertEquals(20, sub.height());
+        for (int j = 0; j < 20; j++) {
+            for (int i = 0; i < 20; i++) {
+                int x = 2 + 5 * i;
+                int y = 1 + 3 * j;
+                assertEquals(x, sub.sample(i, j, 0));
+                assertEquals(y, sub.sample(i, j, 1));
+                assertEquals(x ^ y, sub.sample(i, j, 2));
+            }
+        }
+        // 16-bit grey keeps its mode and full values
+        ByteBuffer be = ByteBuffer.allocate(2 * w * h);
+        for (int i = 0; i < w * h; i++) be.putShort((short) (i * 7));
+        PillowImage sub16 = decoder.decode(TestImages.png(w, h, 16, 0, be.array(), null, null), "g16.png", 50, 30);
+        assertEquals(PixelMode.I16, sub16.mode());
+        assertEquals(50, sub16.width()); // kx = 2 from column 0
+        assertEquals(31, sub16.height()); // ky = 2 from row 0: rows 0, 2, ..., 60
+        assertEquals(((3 * 2 * w + 4 * 2) * 7) & 0xffff, sub16.sample(4, 3, 0));
+    }
+
+    @Test
+    void imagesUnderTwiceTheMinimumDecodeExactly() {
+        byte[] png = TestImages.write(TestImages.gradient(100, 61, BufferedImage.TYPE_4BYTE_ABGR), "png");
+        assertEquals(decoder.decode(png, "full.png"), decoder.decode(png, "min.png", 51, 31));
+        byte[] jpg = TestImages.write(TestImages.gradient(100, 61, BufferedImage.TYPE_3BYTE_BGR), "jpeg");
+        assertEquals(decoder.decode(jpg, "full.jpg"), decoder.decode(jpg, "min.jpg", 51, 31));
+        // one side large enough: only that side is subsampled
+        PillowImage wide = decoder.decode(png, "wide.png", 50, 31);
+        assertEquals(50, wide.width());
+        assertEquals(61, wide.height());
+    }
+
+    @Test
+    void theDecodedBytesLimitAppliesToTheSubsampledSize() {
+        // 2000x2000 16-bit RGBA: 48 MB decoded in full, 3 MB when subsampled by 4
+        byte[] png = LargePng.rgba16(2000, 2000);
+        ImageDecoder budget = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, 8_000_000);
+        ImageTooLargeException e = assertThrows(ImageTooLargeException.class, () -> budget.decode(png, "big.png"));
+        assertTrue(e.getMessage().contains("needs 48000000 bytes"), e.getMessage());
+        PillowImage small = budget.decode(png, "big.png", 500, 500);
+        assertEquals(PixelMode.RGBA, small.mode());
+        assertEquals(500, small.width());
+        assertEquals(500, small.height());
+        // column 1 + 4·10 of row 1: the ramp's high byte, opaque
+        assertEquals(((1 + 4 * 10) * 65535 / 2000) >>> 8, small.sample(10, 0, 0));
+        assertEquals(255, small.sample(10, 0, 3));
+    }
+
+    @Test
     void emptyAndUnknownInputIsRejected() {
         assertMessage(() -> decoder.decode(new byte[0], "empty.png"), "empty.png", "empty");
         assertMessage(() -> decoder.decode(null, "null"), "null", "empty");

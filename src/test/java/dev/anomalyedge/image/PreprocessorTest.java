@@ -85,4 +85,14 @@ class PreprocessorTest {
     void badImageSizeIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new Preprocessor(0));
     }
+
+    @Test
+    void theTensorOfTheResizedPictureIsTheImageTensor() {
+        // callers that keep the resized picture (the service, for the heatmap) resize once and normalise it
+        PillowImage img = decoder.decode(TestImages.write(TestImages.gradient(70, 45, BufferedImage.TYPE_4BYTE_ABGR), "png"), "rgba.png");
+        PillowImage resized = pre.resizeRgb(img);
+        assertArrayEquals(pre.image(img), pre.tensor(resized));
+        assertThrows(IllegalArgumentException.class, () -> pre.tensor(img));
+        assertThrows(IllegalArgumentException.class, () -> new Preprocessor(S + 1).tensor(resized));
+    }
 }

@@ -37,9 +37,14 @@ final class TestImages {
 
     /** A PNG whose IHDR claims {@code width×height} but whose IDAT holds just a few bytes. */
     static byte[] pngHeaderOnly(int width, int height) {
+        return pngHeaderOnly(width, height, 8, 2);
+    }
+
+    /** {@link #pngHeaderOnly(int, int)} with the given bit depth and colour type. */
+    static byte[] pngHeaderOnly(int width, int height, int bitDepth, int colorType) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2)
+        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) bitDepth).put((byte) colorType)
                 .put((byte) 0).put((byte) 0).put((byte) 0).array());
         chunk(out, "IDAT", deflate(new byte[16]));
         chunk(out, "IEND", new byte[0]);

@@ -3,15 +3,22 @@ package dev.anomalyedge.inspection;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.image.LargePng;
+import dev.anomalyedge.image.PillowImage;
+import dev.anomalyedge.image.PixelMode;
+import dev.anomalyedge.image.Preprocessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,8 +44,13 @@ class InspectionServiceTest {
     }
 
     void start(int capacity, Duration deadline) {
+        start(capacity, deadline, new ImageDecoder(), new DecodeGate(2, Duration.ofSeconds(5)), 4);
+    }
+
+    void start(int capacity, Duration deadline, ImageDecoder decoder, DecodeGate gate, int subsampleMinScale) {
+        if (worker != null) worker.close();
         worker = new BatchingWorker(1, Duration.ZERO, capacity, new BatchingWorkerTest.Counting());
-        service = new InspectionService(models, worker, new ResultStore(10), new ImageDecoder(), deadline, published::add);
+        service = new InspectionService(models, worker, new ResultStore(10), decoder, gate, subsampleMinScale, deadline, published::add);
     }
 
     @AfterEach
@@ -84,6 +96,62 @@ class InspectionServiceTest {
         engine.gate.countDown();
         assertTrue(published.isEmpty());
         assertEquals(0, service.store().size());
+    }
+
+    @Test
+    void aNormalImageGivesThePreprocessorsPictureAndTensor() {
+        start(4, Duration.ofSeconds(10));
+        InspectionResult r = service.inspect(png, "a.png", null);
+        Preprocessor pre = new Preprocessor(engine.size);
+        PillowImage decoded = new ImageDecoder().decode(png, "a.png");
+        assertEquals(pre.resizeRgb(decoded), r.resized());
+        assertEquals(pre.image(decoded)[0], (float) r.score(), "the fake engine scores the first tensor value");
+    }
+
+    @Test
+    void aHugeSixteenBitImageIsSubsampledWhileDecodingNeverHeldAtFullSize() {
+        // 64 MB per image: the full-size decode would need 480 MB (6400x6250 x (8 raster + 4 copy) bytes)
+        ImageDecoder decoder = new ImageDecoder(40_000_000, 64L << 20);
+        start(4, Duration.ofSeconds(60), decoder, new DecodeGate(1, Duration.ofSeconds(5)), 4);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        InspectionResult r = service.inspect(LargePng.reportedUpload(), "huge.png", null);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(engine.size, r.resized().width());
+        assertEquals(PixelMode.RGB, r.resized().mode());
+        // subsampled by 7x6 for the 224 px model: about 1 MP decoded; the full-size path allocated ~800 MB
+        assertTrue(allocated < 100L << 20, "allocated " + (allocated >> 20) + " MiB while decoding and pre-processing");
+
+        // without subsampling the same image is over the budget: 413 from the header, nothing decoded
+        start(4, Duration.ofSeconds(60), decoder, new DecodeGate(1, Duration.ofSeconds(5)), 0);
+        InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(LargePng.reportedUpload(), "huge.png", null));
+        assertEquals(InspectionException.Kind.TOO_LARGE, e.kind());
+        assertTrue(e.getMessage().contains("needs 480000000 bytes decoded"), e.getMessage());
+        assertEquals(1, published.size());
+    }
+
+    @Test
+    void busyDecodersAnswerUnavailableAndPublishNothing() throws Exception {
+        DecodeGate gate = new DecodeGate(1, Duration.ofMillis(50));
+        start(4, Duration.ofSeconds(10), new ImageDecoder(), gate, 4);
+        CountDownLatch hold = new CountDownLatch(1);
+        CompletableFuture<Object> busy = CompletableFuture.supplyAsync(() -> gate.run("other", () -> {
+            try {
+                return hold.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return null;
+            }
+        }));
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (gate.busy() < 1 && System.nanoTime() < until) Thread.sleep(5);
+        InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(png, "a.png", null));
+        assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().contains("decode slots are busy"), e.getMessage());
+        hold.countDown();
+        busy.get(5, TimeUnit.SECONDS);
+        assertTrue(published.isEmpty());
+        service.inspect(png, "a.png", null);
+        assertEquals(1, published.size());
     }
 
     @Test
