@@ -13,6 +13,7 @@ import dev.anomalyedge.engine.trt.TrtNatives;
 import dev.anomalyedge.engine.trt.TrtPlanBuilder;
 import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.graph.ScoringGraphBuilder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code build-engine --bundle DIR [--precision fp16|fp32] [--max-batch N]}: builds (or confirms) the bundle's
  * TensorRT plan for this box's GPU in {@code <bundle>/engines/}. Exit status 0: plan ready; 1: build failed;
- * 2: TensorRT or a GPU is not available here.
+ * 2: TensorRT or a GPU is not available here. The service runs this command in a child JVM to build its plans
+ * ({@code PlanBuildProcess}); {@link #main} lets it run from a plain class path too.
  */
 @Command(name = "build-engine", mixinStandardHelpOptions = true,
         description = "Build the bundle's TensorRT plan on this box's GPU (engines/<gpu>-sm<cc>-trt<ver>-<precision>.plan + .json).")
@@ -55,6 +57,11 @@ public class BuildEngineCommand implements Callable<Integer> {
 
     @Option(names = "--print-trtexec", description = "also print the equivalent trtexec command line")
     boolean printTrtexec;
+
+    /** The command without Quarkus (plain class path, e.g. the child JVM of a build started from tests). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BuildEngineCommand()).execute(args));
+    }
 
     @Override
     public Integer call() {

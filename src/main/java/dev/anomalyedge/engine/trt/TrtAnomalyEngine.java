@@ -95,7 +95,8 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
         TrtNatives.require();
         NativeStack natives = new NativeStack("TensorRT engine " + planFile.getFileName());
         try {
-            TrtLogger logger = natives.own("TensorRT logger", new TrtLogger(false));
+            TrtLogger logger = TrtLogger.shared(); // process-wide, never closed
+            logger.clearErrors();
             IRuntime runtime = natives.own("createInferRuntime", createInferRuntime(logger), logger.lastErrors());
             ICudaEngine engine = deserialize(runtime, planFile, logger, natives);
             Map<String, Io> io = describe(engine, planFile);
@@ -289,7 +290,7 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
         try {
             if (closed) return;
             closed = true;
-            natives.close(); // workers (context, buffers, stream), engine, runtime, logger: reverse order
+            natives.close(); // workers (context, buffers, stream), engine, runtime: reverse order; the logger stays
         } finally {
             lock.writeLock().unlock();
         }
