@@ -60,7 +60,7 @@ public final class PlanBuildProcess {
         PlanKey key = PlanKey.of(trt, r.precision());
         List<String> command = new ArrayList<>(java);
         command.addAll(arguments(r));
-        LOG.infof("building TensorRT plan %s in a child JVM (limit %d min): %s", key.baseName(), timeout.toMinutes(), String.join(" ", command));
+        LOG.infof("building TensorRT plan %s in a child JVM (limit %d min): %s", key.baseName(), timeout.toMinutes(), shown(command));
         long start = System.nanoTime();
         ChildProcess.Outcome o = ChildProcess.run(command, Map.of(), timeout, log);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -98,6 +98,14 @@ public final class PlanBuildProcess {
             c.addAll(List.of("-cp", classPath, CLI_CLASS));
         }
         return c;
+    }
+
+    /** The command for the log, a long class path abbreviated to its number of entries. */
+    static String shown(List<String> command) {
+        List<String> c = new ArrayList<>(command);
+        int cp = c.indexOf("-cp");
+        if (cp >= 0 && cp + 1 < c.size()) c.set(cp + 1, "<" + c.get(cp + 1).split(java.io.File.pathSeparator).length + " class path entries>");
+        return String.join(" ", c);
     }
 
     /** The build-engine options for {@code r}. */

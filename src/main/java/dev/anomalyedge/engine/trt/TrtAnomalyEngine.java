@@ -93,6 +93,11 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
         if (maxBatch < 0) throw new EngineException("max batch must be >= 0 (0: the plan's), got " + maxBatch);
         if (!Files.isRegularFile(planFile)) throw new EngineException(planFile + ": TensorRT plan file not found");
         TrtNatives.require();
+        return openLoaded(planFile, maxBatch, workers);
+    }
+
+    /** {@link #open} once the TensorRT natives are loaded (tests load them from stand-in libraries). */
+    static TrtAnomalyEngine openLoaded(Path planFile, int maxBatch, int workers) {
         NativeStack natives = new NativeStack("TensorRT engine " + planFile.getFileName());
         try {
             TrtLogger logger = TrtLogger.shared(); // process-wide, never closed

@@ -128,6 +128,18 @@ public final class TrtParityCheck {
         return new Parity(count, Deviation.of(mapDiffs), Deviation.of(scoreDiffs));
     }
 
+    /** The largest |a − b|; NaN counts as infinite. */
+    static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) throw new EngineException("outputs differ in length: " + a.length + " vs " + b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - b[i]);
+            if (Double.isNaN(d)) return Double.POSITIVE_INFINITY;
+            m = Math.max(m, d);
+        }
+        return m;
+    }
+
     /** |a − b| element-wise into {@code out} from {@code offset}; NaN stays NaN. */
     static void absDiffs(float[] a, float[] b, float[] out, int offset) {
         if (a.length != b.length) throw new EngineException("outputs differ in length: " + a.length + " vs " + b.length);

@@ -76,7 +76,11 @@ public final class TrtPlanBuilder {
 
     /** Builds and writes the plan; throws {@link EngineException} naming the failed step (and TensorRT's errors). */
     public static Result build(Request r) {
-        TrtAvailability trt = TrtNatives.require();
+        return build(r, TrtNatives.require());
+    }
+
+    /** {@link #build(Request)} for the given, loaded TensorRT and GPU (tests load stand-in libraries). */
+    static Result build(Request r, TrtAvailability trt) {
         if (!Files.isRegularFile(r.onnxModel())) throw new EngineException(r.onnxModel() + ": ONNX model file not found");
         PlanKey key = PlanKey.of(trt, r.precision());
         PlanCache cache = r.cache();
