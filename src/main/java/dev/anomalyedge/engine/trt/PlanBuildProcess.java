@@ -30,6 +30,8 @@ public final class PlanBuildProcess {
     static final String CLI_CLASS = "dev.anomalyedge.cli.BuildEngineCommand";
     /** A ViT-L FP16 build takes minutes; far slower means a hung build. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+    /** The line with which build-engine reports its peak resident memory (VmHWM), for sizing the machine. */
+    public static final String PEAK_MEMORY = "peak resident memory of this build process: ";
     /** The child's Java heap: the plan and weights live in native memory, the JVM needs little. */
     static final String CHILD_HEAP = "-Xmx1g";
 
@@ -51,9 +53,17 @@ public final class PlanBuildProcess {
      * {@link EngineException} with the child's last output lines when it fails or runs past {@code timeout}.
      */
     public static TrtPlanBuilder.Result build(Request r, TrtAvailability trt, Duration timeout) {
+        return build(r, trt, timeout, line -> { });
+    }
+
+    /** {@link #build(Request, TrtAvailability, Duration)}, also handing every output line of the child to {@code lines}. */
+    public static TrtPlanBuilder.Result build(Request r, TrtAvailability trt, Duration timeout, Consumer<String> lines) {
         return build(r, trt, timeout, javaCommand(System.getProperty("java.home"), System.getProperty("java.class.path"),
                 System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("org.bytedeco."))
-                        .map(k -> "-D" + k + "=" + System.getProperty(k)).sorted().toList()), line -> LOG.info("[plan build] " + line));
+                        .map(k -> "-D" + k + "=" + System.getProperty(k)).sorted().toList()), line -> {
+                    LOG.info("[plan build] " + line);
+                    lines.accept(line);
+                });
     }
 
     static TrtPlanBuilder.Result build(Request r, TrtAvailability trt, Duration timeout, List<String> java, Consumer<String> log) {

@@ -279,7 +279,10 @@ public final class TrtParityCheck {
             System.out.println("building " + key.baseName() + " because " + lookup.reason());
             try {
                 buildSeconds = PlanBuildProcess.build(new PlanBuildProcess.Request(bundle, precision, profile, workspace, true), trt,
-                        PlanBuildProcess.DEFAULT_TIMEOUT).sidecar().buildSeconds();
+                        PlanBuildProcess.DEFAULT_TIMEOUT, line -> {
+                            int at = line.indexOf(PlanBuildProcess.PEAK_MEMORY);
+                            if (at >= 0) report.put("buildPeakResidentMemory", line.substring(at + PlanBuildProcess.PEAK_MEMORY.length()));
+                        }).sidecar().buildSeconds();
             } catch (RuntimeException e) {
                 System.err.println(e.getMessage());
                 report.put("status", "plan build failed");
