@@ -30,7 +30,8 @@ import static org.bytedeco.cuda.global.cudart.cudaSuccess;
  *     also declare cuBLAS, cuDNN and NVRTC (and the plugin library) as dependencies; JavaCPP would initialise those
  *     presets first and fail without {@code libcublas.so.13} / {@code libcudnn*.so.9}, which inference never calls and
  *     the -Pgpu jars do not carry. {@link #initialiseWithoutNatives} initialises those preset classes without their
- *     JNI libraries, so TensorRT needs only what it links.</li>
+ *     JNI libraries, so TensorRT needs only what it links. JavaCPP still preloads the optional libraries it finds
+ *     (NVRTC, the plugin library, the PTX builder resource) and passes over those it does not.</li>
  * </ol>
  * A missing library is named in the reason, each of them, with where it was looked for.
  *
