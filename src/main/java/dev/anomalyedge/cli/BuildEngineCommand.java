@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.anomalyedge.engine.EngineException;
 import dev.anomalyedge.engine.trt.BatchProfile;
 import dev.anomalyedge.engine.trt.ModelDigest;
+import dev.anomalyedge.engine.trt.PlanBuildProcess;
 import dev.anomalyedge.engine.trt.PlanCache;
 import dev.anomalyedge.engine.trt.PlanKey;
 import dev.anomalyedge.engine.trt.PlanSidecar;
@@ -13,6 +14,7 @@ import dev.anomalyedge.engine.trt.TrtNatives;
 import dev.anomalyedge.engine.trt.TrtPlanBuilder;
 import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.graph.ScoringGraphBuilder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,16 +29,20 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code build-engine --bundle DIR [--precision fp16|fp32] [--max-batch N]}: builds (or confirms) the bundle's
+ * {@code build-engine --bundle DIR [--precision fp16|fp32] [--max-batch N]} (or {@code build-engine --probe}): builds (or confirms) the bundle's
  * TensorRT plan for this box's GPU in {@code <bundle>/engines/}. Exit status 0: plan ready; 1: build failed;
- * 2: TensorRT or a GPU is not available here.
+ * 2: TensorRT or a GPU is not available here. The service runs this command in a child JVM to build its plans
+ * ({@code PlanBuildProcess}); {@link #main} lets it run from a plain class path too.
  */
 @Command(name = "build-engine", mixinStandardHelpOptions = true,
         description = "Build the bundle's TensorRT plan on this box's GPU (engines/<gpu>-sm<cc>-trt<ver>-<precision>.plan + .json).")
 public class BuildEngineCommand implements Callable<Integer> {
 
-    @Option(names = "--bundle", required = true, description = "bundle folder (holds visual.onnx)")
+    @Option(names = "--bundle", description = "bundle folder (holds visual.onnx); required unless --probe")
     Path bundle;
+
+    @Option(names = "--probe", description = "only say whether TensorRT and a GPU can be used here (exit 0) or why not (exit 2)")
+    boolean probe;
 
     @Option(names = "--precision", defaultValue = "fp16", description = "fp16 (default; normalisation, softmax, reductions and the scoring head stay fp32) or fp32")
     String precision;
@@ -56,12 +62,26 @@ public class BuildEngineCommand implements Callable<Integer> {
     @Option(names = "--print-trtexec", description = "also print the equivalent trtexec command line")
     boolean printTrtexec;
 
+    /** The command without Quarkus (plain class path, e.g. the child JVM of a build started from tests). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BuildEngineCommand()).execute(args));
+    }
+
     @Override
     public Integer call() {
         return run(System.out, System.err);
     }
 
     int run(PrintStream out, PrintStream err) {
+        if (probe) {
+            TrtAvailability trt = TrtNatives.probe();
+            (trt.available() ? out : err).println(trt.reason());
+            return trt.available() ? 0 : 2;
+        }
+        if (bundle == null) {
+            err.println("build-engine needs --bundle DIR (or --probe)");
+            return 1;
+        }
         try {
             TrtPrecision p = TrtPrecision.parse(precision);
             BatchProfile profile = BatchProfile.upTo(optBatch, maxBatch);
@@ -94,11 +114,24 @@ public class BuildEngineCommand implements Callable<Integer> {
             PlanSidecar s = r.sidecar();
             out.printf(Locale.ROOT, "plan %s (%.1f MiB) built in %.1f s, %s, %d layers kept in fp32%nsidecar %s%n", r.plan(),
                     s.planBytes() / (double) (1 << 20), s.buildSeconds(), s.profile(), s.fp32Layers(), r.sidecarFile());
+            out.println(PlanBuildProcess.PEAK_MEMORY + peakResidentMiB(Path.of("/proc/self/status")) + " MiB (VmHWM)");
             return 0;
         } catch (EngineException | UncheckedIOException e) {
             err.println("build-engine failed: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** VmHWM of a /proc/PID/status file in MiB, or -1 where there is none. */
+    static long peakResidentMiB(Path status) {
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** S of the model's input [batch, 3, S, S] (the model file holds no weights, so this reads little). */

@@ -47,6 +47,16 @@ class BuildEngineCommandTest {
     }
 
     @Test
+    void probeOnlySaysWhetherTensorRtCanRunHere() {
+        TrtAvailability trt = TrtNatives.probe();
+        assertEquals(trt.available() ? 0 : 2, run("--probe"));
+        if (!trt.available()) assertEquals(trt.reason(), err());
+        err.reset();
+        assertEquals(1, run());
+        assertEquals("build-engine needs --bundle DIR (or --probe)", err());
+    }
+
+    @Test
     void aBundleWithoutModelOrABadPrecisionFails() {
         assertEquals(1, run("--bundle", bundle.toString()));
         assertEquals(bundle.resolve("visual.onnx") + ": bundle has no ONNX model", err());

@@ -3,8 +3,10 @@ package dev.anomalyedge.engine.select;
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
 import dev.anomalyedge.engine.trt.ModelDigest;
+import dev.anomalyedge.engine.trt.PlanBuildProcess;
 import dev.anomalyedge.engine.trt.PlanCache;
 import dev.anomalyedge.engine.trt.TrtAnomalyEngine;
+import dev.anomalyedge.engine.trt.TrtNatives;
 import dev.anomalyedge.engine.trt.TrtPlanBuilder;
 
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ public interface Backends {
     /** Opens a TensorRT plan for batches up to {@code settings.maxBatch()} with {@code settings.trtWorkers()} contexts. */
     AnomalyEngine openTensorRt(Path plan, EngineSettings settings);
 
-    /** Builds the bundle's TensorRT plan and its sidecar (minutes). */
+    /** Builds the bundle's TensorRT plan and its sidecar (minutes), in a child JVM ({@link PlanBuildProcess}). */
     TrtPlanBuilder.Result buildPlan(Path bundleDir, EngineSettings settings);
 
     /** The digest the plan sidecar records for the model ({@link ModelDigest#sha256}). */
@@ -45,7 +47,8 @@ public interface Backends {
 
             @Override
             public TrtPlanBuilder.Result buildPlan(Path bundleDir, EngineSettings s) {
-                return TrtPlanBuilder.build(TrtPlanBuilder.Request.forBundle(bundleDir, s.precision(), s.profile(), s.workspaceBytes()));
+                return PlanBuildProcess.build(new PlanBuildProcess.Request(bundleDir, s.precision(), s.profile(), s.workspaceBytes(), true),
+                        TrtNatives.require(), PlanBuildProcess.DEFAULT_TIMEOUT);
             }
 
             @Override

@@ -15,7 +15,8 @@ import java.util.Deque;
  * <p>TensorRT objects returned by {@code create*}/{@code deserialize*} are released with {@link Pointer#close()}.
  * Note: the JavaCPP 1.5.13 TensorRT preset does not attach a C++ deleter to those returned objects
  * (bytedeco/javacpp-presets#1699), so their close only drops the Java reference and TensorRT frees them at process
- * exit. Objects this code allocates (loggers, dims, pinned and device memory, streams) are released for real.
+ * exit. Objects this code allocates (dims, pinned and device memory, streams) are released for real; the TensorRT
+ * logger is process-wide and never released ({@link TrtLogger#shared()}).
  */
 public final class NativeStack implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NativeStack.class);

@@ -93,9 +93,15 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
         if (maxBatch < 0) throw new EngineException("max batch must be >= 0 (0: the plan's), got " + maxBatch);
         if (!Files.isRegularFile(planFile)) throw new EngineException(planFile + ": TensorRT plan file not found");
         TrtNatives.require();
+        return openLoaded(planFile, maxBatch, workers);
+    }
+
+    /** {@link #open} once the TensorRT natives are loaded (tests load them from stand-in libraries). */
+    static TrtAnomalyEngine openLoaded(Path planFile, int maxBatch, int workers) {
         NativeStack natives = new NativeStack("TensorRT engine " + planFile.getFileName());
         try {
-            TrtLogger logger = natives.own("TensorRT logger", new TrtLogger(false));
+            TrtLogger logger = TrtLogger.shared(); // process-wide, never closed
+            logger.clearErrors();
             IRuntime runtime = natives.own("createInferRuntime", createInferRuntime(logger), logger.lastErrors());
             ICudaEngine engine = deserialize(runtime, planFile, logger, natives);
             Map<String, Io> io = describe(engine, planFile);
@@ -289,7 +295,7 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
         try {
             if (closed) return;
             closed = true;
-            natives.close(); // workers (context, buffers, stream), engine, runtime, logger: reverse order
+            natives.close(); // workers (context, buffers, stream), engine, runtime: reverse order; the logger stays
         } finally {
             lock.writeLock().unlock();
         }

@@ -9,18 +9,30 @@ import java.util.List;
 
 /**
  * TensorRT's logger: forwards messages to JBoss Logging (errors as ERROR, warnings as WARN, info as DEBUG unless
- * {@code verbose}) and remembers the last errors so a failed call can say what TensorRT reported. Needs the natives
- * (the constructor allocates the C++ side); it must outlive every TensorRT object that was given it.
+ * {@code verbose}) and remembers the last errors so a failed call can say what TensorRT reported.
+ *
+ * <p>One per process ({@link #shared()}), never freed: TensorRT keeps a process-wide pointer to the logger it was
+ * first given, and ILogger "must be valid until all objects created are released" - which, as the JavaCPP preset
+ * never destroys builders, runtimes or engines (javacpp-presets#1699), is the end of the process. So nobody closes it:
+ * it is not registered with any {@link NativeStack}, and the static reference keeps JavaCPP's garbage-collection
+ * deallocator away. The error memory is shared as well: a caller clears it before the call whose errors it reports.
  */
 final class TrtLogger extends ILogger {
+    private static final Once<TrtLogger> SHARED = new Once<>(() -> new TrtLogger(false));
+
     private static final Logger LOG = Logger.getLogger("dev.anomalyedge.engine.trt.TensorRT");
     private static final int KEEP = 8;
 
     private final boolean verbose;
     private final Deque<String> errors = new ArrayDeque<>();
 
-    TrtLogger(boolean verbose) {
+    private TrtLogger(boolean verbose) {
         this.verbose = verbose;
+    }
+
+    /** The process's logger; the first call allocates it (the TensorRT natives must be loaded: {@link TrtNatives#require()}). */
+    static TrtLogger shared() {
+        return SHARED.get();
     }
 
     @Override

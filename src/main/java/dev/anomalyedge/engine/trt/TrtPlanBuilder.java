@@ -3,23 +3,17 @@ package dev.anomalyedge.engine.trt;
 import dev.anomalyedge.engine.EngineException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
-import org.bytedeco.tensorrt.global.nvinfer.DataType;
-import org.bytedeco.tensorrt.global.nvinfer.LayerType;
 import org.bytedeco.tensorrt.global.nvinfer.MemoryPoolType;
 import org.bytedeco.tensorrt.global.nvinfer.OptProfileSelector;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IBuilder;
 import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
-import org.bytedeco.tensorrt.nvinfer.IElementWiseLayer;
 import org.bytedeco.tensorrt.nvinfer.IHostMemory;
-import org.bytedeco.tensorrt.nvinfer.ILayer;
 import org.bytedeco.tensorrt.nvinfer.ILogger;
 import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 import org.bytedeco.tensorrt.nvinfer.ITimingCache;
-import org.bytedeco.tensorrt.nvinfer.IUnaryLayer;
 import org.bytedeco.tensorrt.nvonnxparser.IParser;
 import org.bytedeco.tensorrt.nvonnxparser.IParserError;
 import org.jboss.logging.Logger;
@@ -35,8 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
 import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
@@ -84,7 +76,11 @@ public final class TrtPlanBuilder {
 
     /** Builds and writes the plan; throws {@link EngineException} naming the failed step (and TensorRT's errors). */
     public static Result build(Request r) {
-        TrtAvailability trt = TrtNatives.require();
+        return build(r, TrtNatives.require());
+    }
+
+    /** {@link #build(Request)} for the given, loaded TensorRT and GPU (tests load stand-in libraries). */
+    static Result build(Request r, TrtAvailability trt) {
         if (!Files.isRegularFile(r.onnxModel())) throw new EngineException(r.onnxModel() + ": ONNX model file not found");
         PlanKey key = PlanKey.of(trt, r.precision());
         PlanCache cache = r.cache();
@@ -95,8 +91,11 @@ public final class TrtPlanBuilder {
             try (var p = progress.phase("[1/6] hash ONNX model")) {
                 sha = ModelDigest.sha256(r.onnxModel());
             }
-            TrtLogger logger = natives.own("TensorRT logger", new TrtLogger(false));
-            IBuilder builder = natives.own("createInferBuilder", createInferBuilder(logger), logger.lastErrors());
+            TrtLogger logger = TrtLogger.shared(); // process-wide, never closed
+            logger.clearErrors();
+            BuilderResources.Status resources = BuilderResources.locate(trt);
+            progress.note(resources.describe());
+            IBuilder builder = natives.own("createInferBuilder", createInferBuilder(logger), logger.lastErrors() + resources.ifBuilderFails());
             INetworkDefinition network = natives.own("IBuilder.createNetworkV2", builder.createNetworkV2(0), logger.lastErrors());
             IParser parser = natives.own("nvonnxparser.createParser", createParser(network, logger), logger.lastErrors());
             try (var p = progress.phase("[2/6] parse ONNX")) {
@@ -108,7 +107,7 @@ public final class TrtPlanBuilder {
             int fp32Layers;
             try (var p = progress.phase("[3/6] configure")) {
                 config.setMemoryPoolLimit(MemoryPoolType.kWORKSPACE, r.workspaceBytes());
-                fp32Layers = r.precision() == TrtPrecision.FP16 ? configureFp16(builder, network, config, r.policy(), progress) : 0;
+                fp32Layers = r.precision() == TrtPrecision.FP16 ? WeakTypedFp16.configure(builder, network, config, r.policy(), progress) : 0;
                 addProfile(builder, network, config, r.profile(), natives);
                 useTimingCache(config, cache.timingCacheFile(key), natives);
             }
@@ -149,7 +148,7 @@ public final class TrtPlanBuilder {
     public static String trtexecEquivalent(Path onnx, Path plan, Path timingCache, TrtPrecision precision, String inputName,
                                            int imageSize, BatchProfile profile, long workspaceBytes) {
         String shape = "x3x" + imageSize + "x" + imageSize;
-        return "trtexec --onnx=" + onnx + (precision == TrtPrecision.FP16 ? " --fp16 --precisionConstraints=prefer" : "")
+        return "trtexec --onnx=" + onnx + (precision == TrtPrecision.FP16 ? WeakTypedFp16.trtexecFlags() : "")
                 + " --minShapes=" + inputName + ":" + profile.min() + shape
                 + " --optShapes=" + inputName + ":" + profile.opt() + shape
                 + " --maxShapes=" + inputName + ":" + profile.max() + shape
@@ -171,44 +170,6 @@ public final class TrtPlanBuilder {
             errors.add(line);
         }
         throw new EngineException("TensorRT cannot parse " + onnx + ": " + (errors.isEmpty() ? "no error reported" : String.join("; ", errors)));
-    }
-
-    /** FP16 everywhere except where {@code policy} keeps FP32; returns how many layers were kept. */
-    private static int configureFp16(IBuilder builder, INetworkDefinition network, IBuilderConfig config, PrecisionPolicy policy,
-                                     BuildProgress progress) {
-        if (!builder.platformHasFastFp16()) progress.note("warning: this GPU has no fast FP16; the plan may be slower than FP32");
-        config.setFlag(BuilderFlag.kFP16);
-        // prefer (not obey): if TensorRT has no FP32 kernel for a constrained layer it may still build
-        config.setFlag(BuilderFlag.kPREFER_PRECISION_CONSTRAINTS);
-        Map<String, Integer> kept = new TreeMap<>();
-        int layers = network.getNbLayers(), count = 0;
-        for (int i = 0; i < layers; i++) {
-            ILayer layer = network.getLayer(i);
-            LayerType type = layer.getType().intern();
-            String op = null;
-            if (type == LayerType.kUNARY) op = new IUnaryLayer(layer).getOperation().intern().name();
-            else if (type == LayerType.kELEMENTWISE) op = new IElementWiseLayer(layer).getOperation().intern().name();
-            String why = policy.fp32Reason(type.name(), layer.getName(), op);
-            if (why == null || !hasFloatOutput(layer)) continue;
-            layer.setPrecision(DataType.kFLOAT);
-            for (int j = 0; j < layer.getNbOutputs(); j++) {
-                if (isFloat(layer.getOutput(j))) layer.setOutputType(j, DataType.kFLOAT);
-            }
-            kept.merge(why, 1, Integer::sum);
-            count++;
-        }
-        progress.note("FP16 with " + count + " of " + layers + " layers kept in FP32 " + kept);
-        return count;
-    }
-
-    private static boolean hasFloatOutput(ILayer layer) {
-        for (int j = 0; j < layer.getNbOutputs(); j++) if (isFloat(layer.getOutput(j))) return true;
-        return false;
-    }
-
-    private static boolean isFloat(ITensor t) {
-        DataType d = t.getType().intern();
-        return d == DataType.kFLOAT || d == DataType.kHALF;
     }
 
     /** One profile: for every network input, its dynamic axis (the batch) spans min..max, tuned for opt. */

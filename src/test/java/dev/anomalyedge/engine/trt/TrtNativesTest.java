@@ -4,6 +4,12 @@ import dev.anomalyedge.engine.EngineException;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.Loader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** The real probe on a box without the natives (this development machine: no driver, no GPU, no TensorRT). */
 class TrtNativesTest {
+    @TempDir
+    Path dir;
 
     private static TrtAvailability absent() {
         TrtAvailability a = TrtNatives.probe();
@@ -28,8 +36,7 @@ class TrtNativesTest {
         System.out.println("probe: " + a.reason());
         assertFalse(a.available());
         assertNull(a.tensorrtVersion());
-        assertTrue(a.reason().contains("UnsatisfiedLinkError"), a.reason());
-        // the root cause names the missing library (here the driver's libcuda.so.1; on a GPU box without TensorRT libnvinfer)
+        // the reason names the missing library (here the driver's libcuda.so.1; on a GPU box without TensorRT libnvinfer)
         assertTrue(a.reason().matches(".*lib(cuda|cudart|nvinfer|nvonnxparser)\\S*\\.so.*"), a.reason());
         assertFalse(a.reason().contains("NoClassDefFoundError"), "the first load's real error must be kept: " + a.reason());
     }
@@ -52,6 +59,20 @@ class TrtNativesTest {
         TrtAvailability a = absent();
         var e = assertThrows(EngineException.class, TrtNatives::require);
         assertEquals("TensorRT is not available: " + a.reason(), e.getMessage());
+    }
+
+    @Test
+    void theDriverIsFoundByFileAloneBeforeAnythingIsLoaded() throws IOException {
+        Path lib = Files.createDirectories(dir.resolve("lib")), none = dir.resolve("none");
+        LibrarySearch empty = new LibrarySearch(List.of(lib));
+        assertEquals("no NVIDIA driver: libcuda.so.1 is not in " + lib + ", and there is no " + none.resolve("proc") + " or " + none.resolve("dev")
+                + " (nothing was loaded)", TrtNatives.noDriver(empty, none.resolve("proc"), none.resolve("dev")));
+        Files.createDirectories(dir.resolve("proc"));
+        assertNull(TrtNatives.noDriver(empty, dir.resolve("proc"), none), "/proc/driver/nvidia is enough");
+        Files.write(dir.resolve("nvidiactl"), new byte[0]);
+        assertNull(TrtNatives.noDriver(empty, none, dir.resolve("nvidiactl")), "/dev/nvidiactl is enough");
+        Files.write(lib.resolve("libcuda.so.1"), new byte[0]);
+        assertNull(TrtNatives.noDriver(empty, none, none), "libcuda.so.1 on the search path is enough");
     }
 
     @Test

@@ -60,7 +60,7 @@ class TrtParityCheckTest {
     }
 
     @Test
-    void compareFindsTheLargestDifferencesOverAllChunks() {
+    void compareReportsTheDistributionOverAllChunks() {
         int s = 4, n = 5;
         float[] images = TrtParityCheck.randomImages(n, s, 1);
         FakeEngine ref = new FakeEngine("ref", s, 0, 0), cand = new FakeEngine("cand", s, 0.004f, -0.015f);
@@ -68,11 +68,43 @@ class TrtParityCheckTest {
         assertEquals(List.of(2, 2, 1), cand.batches, "batches of 2, then the remainder");
         assertEquals(0.004, p.maxScoreDiff(), 1e-6);
         assertEquals(0.015, p.maxMapDiff(), 1e-6);
+        // one pixel of 16 per image is off by 0.015: 5 of 80 map values
+        assertEquals(80, p.map().count());
+        assertEquals(0.0, p.map().p50());
+        assertEquals(0.0, p.map().p90());
+        assertEquals(0.015, p.map().p99(), 1e-6);
+        assertEquals(5 * 0.015 / 80, p.map().mean(), 1e-6);
+        assertEquals(5, p.score().count());
+        assertTrue(p.finite());
         assertTrue(p.within(TrtParityCheck.MAP_TOLERANCE, TrtParityCheck.SCORE_TOLERANCE));
         assertFalse(TrtParityCheck.compare(ref, new FakeEngine("bad", s, 0, 0.03f), images, n, 8).within(2e-2, 1e-2));
-        assertTrue(p.toString().startsWith("5 images: max |Δ map| = 1.500e-02 (tolerance 2e-02), max |Δ score| = 4.000e-03"), p.toString());
+        assertTrue(p.toString().startsWith("5 images: |Δ map| max 1.500e-02, mean 9.375e-04, p50 0.000e+00, p90 0.000e+00, p99 1.500e-02, "
+                + "p99.9 1.500e-02 over 80 values; |Δ score| max 4.000e-03"), p.toString());
+        assertTrue(p.toString().endsWith("provisional tolerance max |Δ map| <= 2e-02, max |Δ score| <= 1e-02: within"), p.toString());
         assertThrows(EngineException.class, () -> TrtParityCheck.compare(ref, new FakeEngine("x", 5, 0, 0), images, n, 1));
-        assertEquals(Double.POSITIVE_INFINITY, TrtParityCheck.maxAbsDiff(new float[] {1}, new float[] {Float.NaN}));
+    }
+
+    @Test
+    void nonFiniteDifferencesAreCountedAndMakeTheMaxInfinite() {
+        TrtParityCheck.Deviation d = TrtParityCheck.Deviation.of(new float[] {0.1f, Float.NaN, 0.3f, Float.POSITIVE_INFINITY});
+        assertEquals(2, d.nonFinite());
+        assertEquals(Double.POSITIVE_INFINITY, d.max());
+        assertEquals(0.2, d.mean(), 1e-6, "mean of the finite ones");
+        assertEquals(0.3f, (float) d.p50(), "nearest rank: 2nd of 4 sorted [0.1, 0.3, inf, inf]");
+        assertTrue(d.toString().endsWith("over 4 values (2 NaN/inf)"), d.toString());
+        assertEquals(new TrtParityCheck.Deviation(0, 0, 0, 0, 0, 0, 0, 0), TrtParityCheck.Deviation.of(new float[0]));
+        TrtParityCheck.Deviation ramp = TrtParityCheck.Deviation.of(ramp(1000));
+        assertEquals(500, ramp.p50());
+        assertEquals(900, ramp.p90());
+        assertEquals(990, ramp.p99());
+        assertEquals(999, ramp.p999());
+        assertEquals(1000, ramp.max());
+    }
+
+    private static float[] ramp(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[n - 1 - i] = i + 1; // 1..n, reversed: sorting is part of the job
+        return v;
     }
 
     @Test
@@ -86,6 +118,7 @@ class TrtParityCheckTest {
             assertEquals(c.count(), p.images());
             assertEquals(0.0, p.maxScoreDiff());
             assertEquals(0.0, p.maxMapDiff());
+            assertEquals(0.0, p.map().p999());
             TrtParityCheck.Timing t = TrtParityCheck.time(a, images, 1, 0, 1);
             assertEquals("onnxruntime-cpu", t.backend());
             assertTrue(t.msPerImage() > 0);
@@ -114,7 +147,9 @@ class TrtParityCheckTest {
         assertEquals(2, TrtParityCheck.run(new String[0]), "usage");
         assertEquals(2, TrtParityCheck.run(new String[] {"--bundle"}), "option without value");
         if (!TrtNatives.probe().available()) {
-            assertEquals(2, TrtParityCheck.run(new String[] {"--bundle", dir.toString()}), "no TensorRT here");
+            Path json = dir.resolve("out/result.json");
+            assertEquals(2, TrtParityCheck.run(new String[] {"--bundle", dir.toString(), "--json", json.toString()}), "no TensorRT here");
+            assertTrue(java.nio.file.Files.isRegularFile(json), "the JSON says why");
         }
     }
 }
