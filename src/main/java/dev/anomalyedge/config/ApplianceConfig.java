@@ -6,6 +6,7 @@ import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,6 +31,10 @@ public interface ApplianceConfig {
     Results results();
 
     Mqtt mqtt();
+
+    Http http();
+
+    Inspections inspections();
 
     interface Models {
         /** Model repository: {@code <dir>/<name>/<version>/bundle.json}; the demo bundle is generated here when it is empty. */
@@ -112,6 +117,11 @@ public interface ApplianceConfig {
         @WithName("max-batch-images")
         @WithDefault("16")
         int maxBatchImages();
+
+        /** Longest part id (X-Part-Id header or multipart field part_id), in characters; it must be printable too. */
+        @WithName("max-part-id-length")
+        @WithDefault("128")
+        int maxPartIdLength();
     }
 
     interface Results {
@@ -205,5 +215,21 @@ public interface ApplianceConfig {
             @WithDefault("DROP_OLDEST")
             String dropPolicy();
         }
+    }
+
+    interface Http {
+        /**
+         * Browser origins ({@code scheme://host[:port]}) on other sites allowed to send changes (POST/PUT/DELETE); other
+         * cross-site browser requests are refused. Also the origins CORS allows once quarkus.http.cors.enabled=true.
+         */
+        @WithName("allowed-origins")
+        Optional<List<String>> allowedOrigins();
+    }
+
+    interface Inspections {
+        /** Inspections (POST /api/v1/inspections and …/inspections:batch) need the API key too. */
+        @WithName("require-key")
+        @WithDefault("false")
+        boolean requireKey();
     }
 }
