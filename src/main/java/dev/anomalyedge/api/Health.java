@@ -45,6 +45,8 @@ public class Health {
         public HealthCheckResponse call() {
             HealthCheckResponseBuilder b = HealthCheckResponse.named("model");
             LoadedModel m = runtime.models() == null ? null : runtime.models().current();
+            // active.json could not be followed at start (empty, unreadable, or naming no loadable bundle)
+            if (runtime.models() != null) runtime.models().repository().fallbackReason().ifPresent(r -> b.withData("fallback", r));
             if (m == null) {
                 b.down().withData("reason", runtime.startupError() != null ? runtime.startupError() : "loading and warming up");
                 return b.build();

@@ -50,8 +50,9 @@ public class InspectionResource {
             description = "Optional X-Part-Id header is echoed in the result and the MQTT message.")
     public InspectionResult inspectBody(InputStream body, @HeaderParam("X-Part-Id") String partId,
                                         @HeaderParam("Content-Type") String contentType) throws IOException {
+        String part = uploads.partId(null, partId);
         byte[] bytes = uploads.readLimited(body);
-        return uploads.service().inspect(bytes, contentType != null ? "request body (" + contentType + ")" : "request body", partId);
+        return uploads.service().inspect(bytes, contentType != null ? "request body (" + contentType + ")" : "request body", part);
     }
 
     @POST
@@ -62,7 +63,8 @@ public class InspectionResource {
     public InspectionResult inspectForm(@RestForm("file") FileUpload file, @RestForm("part_id") String formPartId,
                                         @HeaderParam("X-Part-Id") String headerPartId) throws IOException {
         if (file == null) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "multipart request has no 'file' part");
-        return uploads.service().inspect(uploads.readUpload(file), file.fileName(), formPartId != null ? formPartId : headerPartId);
+        String part = uploads.partId(formPartId, headerPartId);
+        return uploads.service().inspect(uploads.readUpload(file), file.fileName(), part);
     }
 
     @POST
@@ -83,7 +85,7 @@ public class InspectionResource {
             throw new InspectionException(InspectionException.Kind.TOO_LARGE, all.size() + " images in one batch; the limit is " + max
                     + " (appliance.limits.max-batch-images)");
         }
-        String part = partId != null ? partId : headerPartId;
+        String part = uploads.partId(partId, headerPartId);
         List<Object> submitted = new ArrayList<>();
         for (FileUpload f : all) {
             try {

@@ -2,6 +2,7 @@ package dev.anomalyedge.api;
 
 import dev.anomalyedge.bundle.BundleException;
 import dev.anomalyedge.inspection.InspectionException;
+import dev.anomalyedge.inspection.ModelManager;
 import dev.anomalyedge.service.ApplianceRuntime;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.NotAllowedException;
@@ -41,6 +42,12 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response bundle(BundleException e) {
         return Problem.response(Response.Status.CONFLICT, "Model not activated", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response activationFailed(ModelManager.ActivationFailed e) {
+        LOG.error("model activation failed", e);
+        return Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "Model not activated", e.getMessage());
     }
 
     @ServerExceptionMapper

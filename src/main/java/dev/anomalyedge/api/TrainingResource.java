@@ -34,8 +34,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Prompt-tuning jobs on the box (API key for every change): start on a data folder, follow progress, cancel, and
- * activate the finished bundle with the usual zero-downtime swap.
+ * Prompt-tuning jobs on the box (API key for every call: job details name paths on the box): start on a data folder,
+ * follow progress, cancel, and activate the finished bundle with the usual zero-downtime swap.
  */
 @Path("/api/v1/training-jobs")
 @Tag(name = "training")
@@ -110,21 +110,23 @@ public class TrainingResource {
         // features and validation on the backend this appliance serves with (appliance.engine.backend)
         b.engine(dev.anomalyedge.engine.select.EngineMode.parse(runtime.config().engine().backend()));
         String id = runtime.training().start(b.build());
-        return Response.status(Response.Status.ACCEPTED).entity(status(id))
+        return Response.status(Response.Status.ACCEPTED).entity(job(id))
                 .header("Location", "/api/v1/training-jobs/" + id).build();
     }
 
     @GET
-    @Operation(summary = "All training jobs of this run of the appliance")
-    public List<TrainingJobs.JobStatus> list() {
+    @Operation(summary = "All training jobs of this run of the appliance (needs the API key)")
+    public List<TrainingJobs.JobStatus> list(@Context HttpHeaders headers) {
+        apiKeys.require(headers);
         return runtime.training().list();
     }
 
     @GET
     @Path("{id}")
-    @Operation(summary = "Progress (phase, epoch, step, loss, ETA), then final metrics and calibration")
-    public TrainingJobs.JobStatus status(@PathParam("id") String id) {
-        return runtime.training().status(id).orElseThrow(() -> new NotFoundException("no training job '" + id + "'"));
+    @Operation(summary = "Progress (phase, epoch, step, loss, ETA), then final metrics and calibration (needs the API key)")
+    public TrainingJobs.JobStatus status(@PathParam("id") String id, @Context HttpHeaders headers) {
+        apiKeys.require(headers);
+        return job(id);
     }
 
     @DELETE
@@ -132,9 +134,9 @@ public class TrainingResource {
     @Operation(summary = "Cancel a queued or running job (needs the API key)")
     public TrainingJobs.JobStatus cancel(@PathParam("id") String id, @Context HttpHeaders headers) {
         apiKeys.require(headers);
-        status(id);
+        job(id);
         runtime.training().cancel(id);
-        return status(id);
+        return job(id);
     }
 
     @POST
@@ -142,7 +144,7 @@ public class TrainingResource {
     @Operation(summary = "Activate the bundle of a finished job (needs the API key): zero-downtime swap")
     public Map<String, Object> activate(@PathParam("id") String id, @Context HttpHeaders headers) throws IOException {
         apiKeys.require(headers);
-        TrainingJobs.JobStatus s = status(id);
+        TrainingJobs.JobStatus s = job(id);
         if (s.state() != TrainingJobs.State.SUCCEEDED || s.bundleDir() == null) {
             throw new jakarta.ws.rs.WebApplicationException(Problem.response(Response.Status.CONFLICT, "Job not finished",
                     "job " + id + " is " + s.state() + "; only a SUCCEEDED job can be activated"));
@@ -154,6 +156,10 @@ public class TrainingResource {
         out.put("version", m.version());
         out.put("backend", m.engine().backend());
         return out;
+    }
+
+    private TrainingJobs.JobStatus job(String id) {
+        return runtime.training().status(id).orElseThrow(() -> new NotFoundException("no training job '" + id + "'"));
     }
 
     private static java.nio.file.Path sourcePath(BundleManifest m, String key) {

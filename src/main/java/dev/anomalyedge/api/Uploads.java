@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 
-/** Reading uploads within appliance.limits.max-upload-bytes, and the serving inspection pipeline. */
+/** Reading uploads within appliance.limits.max-upload-bytes, checked part ids, and the serving inspection pipeline. */
 @ApplicationScoped
 public class Uploads {
     @Inject
@@ -39,6 +39,11 @@ public class Uploads {
             out.write(buf, 0, n);
         }
         return out.toByteArray();
+    }
+
+    /** The request's part id, the form field before the X-Part-Id header, checked by {@link PartIds} (null when none). */
+    public String partId(String formField, String header) {
+        return PartIds.check(formField != null ? formField : header, runtime.config().limits().maxPartIdLength());
     }
 
     public byte[] readUpload(FileUpload f) throws IOException {

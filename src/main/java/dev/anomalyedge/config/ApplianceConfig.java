@@ -6,6 +6,7 @@ import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,6 +35,10 @@ public interface ApplianceConfig {
     Training training();
 
     Decode decode();
+
+    Http http();
+
+    Inspections inspections();
 
     interface Models {
         /** Model repository: {@code <dir>/<name>/<version>/bundle.json}; the demo bundle is generated here when it is empty. */
@@ -129,6 +134,11 @@ public interface ApplianceConfig {
         @WithName("max-decoded-bytes")
         @WithDefault("268435456")
         long maxDecodedBytes();
+
+        /** Longest part id (X-Part-Id header or multipart field part_id), in characters; it must be printable too. */
+        @WithName("max-part-id-length")
+        @WithDefault("128")
+        int maxPartIdLength();
     }
 
     interface Results {
@@ -273,5 +283,21 @@ public interface ApplianceConfig {
         @WithName("subsample-min-scale")
         @WithDefault("4")
         int subsampleMinScale();
+    }
+
+    interface Http {
+        /**
+         * Browser origins ({@code scheme://host[:port]}) on other sites allowed to send changes (POST/PUT/DELETE); other
+         * cross-site browser requests are refused. Also the origins CORS allows once quarkus.http.cors.enabled=true.
+         */
+        @WithName("allowed-origins")
+        Optional<List<String>> allowedOrigins();
+    }
+
+    interface Inspections {
+        /** Inspections (POST /api/v1/inspections and …/inspections:batch) need the API key too. */
+        @WithName("require-key")
+        @WithDefault("false")
+        boolean requireKey();
     }
 }

@@ -49,7 +49,11 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    /** Loads, warms up and activates {@code name/version}; on failure the serving model is untouched. */
+    /**
+     * Loads, warms up and activates {@code name/version}, recording it in active.json before it serves. On any failure
+     * the serving model is untouched and the new engine is closed: a bundle that does not load is a BundleException;
+     * one that loaded but could not be recorded is an {@link ActivationFailed}.
+     */
     public LoadedModel activate(String name, String version) throws IOException {
         synchronized (activation) {
             Path dir = repository.bundleDir(name, version);
@@ -61,21 +65,65 @@ public final class ModelManager implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new BundleException(dir + ": cannot open the scoring graph: " + e.getMessage(), e);
             }
-            LoadedModel next = new LoadedModel(bundle, engine, name, version);
+            LoadedModel next = null;
+            LoadedModel old;
             try {
-                next.warmUp(1);
-                if (warmUpBatch > 1) next.warmUp(warmUpBatch);
-            } catch (RuntimeException e) {
-                next.release();
-                throw new BundleException(dir + ": warm-up failed: " + e.getMessage(), e);
+                next = load(bundle, engine, name, version);
+                warmUp(next, dir);
+                record(new ModelRepository.ModelRef(name, version));
+                old = active.getAndSet(next);
+            } catch (Throwable t) {
+                try {
+                    if (next != null) next.release(); else engine.close();
+                } catch (RuntimeException closing) {
+                    t.addSuppressed(closing);
+                }
+                throw t;
             }
-            repository.setActive(new ModelRepository.ModelRef(name, version));
-            LoadedModel old = active.getAndSet(next);
             if (old != null) old.release();
             LOG.infof("model %s/%s active (%s, %d px) after %.1f s load and warm-up", name, version, engine.backend(),
                     engine.imageSize(), (System.nanoTime() - t0) / 1e9);
-            if (onSwap != null) onSwap.run();
+            if (onSwap != null) {
+                try {
+                    onSwap.run();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "model %s/%s is active, but reporting the change failed", name, version);
+                }
+            }
             return next;
+        }
+    }
+
+    private static LoadedModel load(ModelBundle bundle, AnomalyEngine engine, String name, String version) {
+        try {
+            return new LoadedModel(bundle, engine, name, version);
+        } catch (RuntimeException e) {
+            throw new BundleException(bundle.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void warmUp(LoadedModel next, Path dir) {
+        try {
+            next.warmUp(1);
+            if (warmUpBatch > 1) next.warmUp(warmUpBatch);
+        } catch (RuntimeException e) {
+            throw new BundleException(dir + ": warm-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void record(ModelRepository.ModelRef ref) {
+        try {
+            repository.setActive(ref);
+        } catch (IOException | RuntimeException e) {
+            throw new ActivationFailed(ref + " loaded, but it could not be recorded as the active model in "
+                    + repository.dir().resolve(ModelRepository.ACTIVE) + " (" + e + "); the previous model keeps serving", e);
+        }
+    }
+
+    /** A bundle that loaded but could not be made the active model (the appliance's fault, not the bundle's). */
+    public static final class ActivationFailed extends RuntimeException {
+        ActivationFailed(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

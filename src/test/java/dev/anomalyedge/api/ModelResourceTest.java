@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -61,6 +62,28 @@ class ModelResourceTest {
                     .post("/api/v1/inspections").then().statusCode(200).body("model.version", equalTo("untrained-1"));
         } finally {
             deleteTree(broken);
+        }
+    }
+
+    @Test
+    void aPointerThatCannotBeWrittenAnswersAProblemAndTheOldModelKeepsServing() throws Exception {
+        Path pointer = REPO.resolve("active.json");
+        byte[] saved = Files.readAllBytes(pointer);
+        Path v3 = REPO.resolve("demo/copy-3");
+        copyTree(REPO.resolve("demo/untrained-1"), v3);
+        Files.delete(pointer);
+        Files.createDirectories(pointer.resolve("blocker")); // active.json cannot be replaced
+        try {
+            given().header("X-API-Key", "test-key").post("/api/v1/models/demo/copy-3/activate").then().statusCode(500)
+                    .contentType("application/problem+json")
+                    .body("detail", allOf(containsString("demo/copy-3"), containsString("previous model keeps serving")));
+            given().get("/api/v1/models").then().body("active.version", equalTo("untrained-1"));
+            given().contentType("image/png").body(ServiceReady.partPng(12, SyntheticParts.Defect.NONE))
+                    .post("/api/v1/inspections").then().statusCode(200).body("model.version", equalTo("untrained-1"));
+        } finally {
+            deleteTree(pointer);
+            Files.write(pointer, saved);
+            deleteTree(v3);
         }
     }
 

@@ -46,8 +46,9 @@ class TrainingResourceTest {
                 .post("/api/v1/training-jobs").then().statusCode(202).body("id", notNullValue())
                 .extract().jsonPath().getString("id");
         String state = awaitFinished(id);
-        assertEquals("SUCCEEDED", state, given().get("/api/v1/training-jobs/" + id).asString());
-        given().get("/api/v1/training-jobs/" + id).then().body("epoch_losses.size()", equalTo(1)).body("progress.phase", equalTo("DONE"))
+        assertEquals("SUCCEEDED", state, given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).asString());
+        given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).then()
+                .body("epoch_losses.size()", equalTo(1)).body("progress.phase", equalTo("DONE"))
                 .body("metrics", notNullValue())
                 .body("calibration.method", equalTo("good_quantile"))       // calibrated on validation_data
                 .body("calibration.target_false_alarm_rate", equalTo(0.1f));
@@ -67,7 +68,7 @@ class TrainingResourceTest {
         given().contentType(ContentType.JSON).body(Map.of("data", "/tmp")).post("/api/v1/training-jobs").then().statusCode(401);
         given().header("X-API-Key", "test-key").contentType(ContentType.JSON).body(Map.of("data", "/no/such/folder"))
                 .post("/api/v1/training-jobs").then().statusCode(400).contentType("application/problem+json");
-        given().get("/api/v1/training-jobs/unknown").then().statusCode(404);
+        given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/unknown").then().statusCode(404);
         Path data = dataset(7);
         given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
                 .body(Map.of("data", data.toString(), "clip", CLIP, "target_false_alarm_rate", 0.01))
@@ -78,6 +79,18 @@ class TrainingResourceTest {
         given().header("X-API-Key", "test-key").contentType(ContentType.JSON)
                 .body(Map.of("data", data.toString(), "clip", CLIP, "device", "tpu"))
                 .post("/api/v1/training-jobs").then().statusCode(400).body("detail", containsString("auto, cpu or cuda"));
+    }
+
+    @Test
+    void jobDetailsNeedTheKey() {
+        // job details name data, output and log paths on the appliance and quote errors
+        given().get("/api/v1/training-jobs").then().statusCode(401).contentType("application/problem+json")
+                .header("WWW-Authenticate", "Bearer");
+        given().header("X-API-Key", "wrong").get("/api/v1/training-jobs").then().statusCode(403).contentType("application/problem+json");
+        given().get("/api/v1/training-jobs/unknown").then().statusCode(401);
+        given().header("Authorization", "Bearer wrong").get("/api/v1/training-jobs/unknown").then().statusCode(403);
+        given().header("X-API-Key", "test-key").get("/api/v1/training-jobs").then().statusCode(200);
+        given().header("Authorization", "Bearer test-key").get("/api/v1/training-jobs/unknown").then().statusCode(404);
     }
 
     @Test
@@ -94,7 +107,8 @@ class TrainingResourceTest {
     static String awaitFinished(String id) throws InterruptedException {
         long until = System.nanoTime() + 180_000_000_000L;
         while (System.nanoTime() < until) {
-            String state = given().get("/api/v1/training-jobs/" + id).then().statusCode(200).extract().jsonPath().getString("state");
+            String state = given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).then().statusCode(200)
+                    .extract().jsonPath().getString("state");
             if (state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED")) return state;
             Thread.sleep(250);
         }
