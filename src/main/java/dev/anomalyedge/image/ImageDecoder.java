@@ -225,9 +225,9 @@ public final class ImageDecoder {
         if (startsWith(b, PNG_MAGIC)) return Format.PNG;
         if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) return Format.JPEG;
         if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') return Format.BMP;
-        StringBuilder hex = new StringBuilder();
-        for (int i = 0; i < Math.min(8, b.length); i++) hex.append(String.format("%02x ", b[i] & 0xff));
-        throw new ImageDecodeException(source + ": unsupported image format, expected PNG, JPEG or BMP; first bytes " + hex.toString().trim());
+        // the message never quotes the upload's bytes: they are the caller's data, and errors end up in logs and answers
+        throw new ImageDecodeException(source + ": unsupported image format, expected PNG, JPEG or BMP (" + b.length
+                + " bytes whose signature matches none of them)");
     }
 
     private static boolean startsWith(byte[] b, byte[] prefix) {

@@ -135,27 +135,28 @@ class DockerfilesTest {
     }
 
     /**
-     * The CPU image sets every folder the appliance writes ({@link WriteLocations}), creates it for the non-root user
+     * Each image sets every folder the appliance writes ({@link WriteLocations}), creates it for the non-root user
      * (or leaves it in /tmp), declares the settings' folders as volumes, and does not serve the demo from an empty
-     * models volume. (Dockerfile.gpu is maintained apart; the same is asked of it in the deployment notes.)
+     * models volume.
      */
-    @Test
-    void theCpuImagePreparesEveryFolderItWritesAndServesNoDemoByDefault() {
-        Dockerfile d = load("Dockerfile.jvm");
+    @ParameterizedTest
+    @ValueSource(strings = {"Dockerfile.jvm", "Dockerfile.gpu"})
+    void eachImagePreparesEveryFolderItWritesAndServesNoDemoByDefault(String file) {
+        Dockerfile d = load(file);
         Map<String, String> env = env(d);
         String setup = String.join("\n", d.all("RUN", d.finalStage()).stream().map(Instruction::args).toList());
         String volumes = d.last("VOLUME", d.finalStage()).orElseThrow().args();
-        WriteLocations.of(env, "Dockerfile.jvm").forEach((what, dir) -> {
+        WriteLocations.of(env, file).forEach((what, dir) -> {
             if (WriteLocations.within(dir, "/tmp")) return;
-            assertTrue(setup.contains("mkdir -p") && setup.contains(dir), "Dockerfile.jvm: " + what + " = " + dir + " must be created");
+            assertTrue(setup.contains("mkdir -p") && setup.contains(dir), file + ": " + what + " = " + dir + " must be created");
             assertTrue(WriteLocations.within(dir, "/var/lib/appliance") || WriteLocations.within(dir, "/var/cache/appliance"),
-                    "Dockerfile.jvm: " + what + " = " + dir + " must lie in a folder chowned to the appliance user");
+                    file + ": " + what + " = " + dir + " must lie in a folder chowned to the appliance user");
             if (what.startsWith("appliance.")) {
-                assertTrue(volumes.contains("\"" + dir + "\""), "Dockerfile.jvm: VOLUME must hold " + dir + ", found " + volumes);
+                assertTrue(volumes.contains("\"" + dir + "\""), file + ": VOLUME must hold " + dir + ", found " + volumes);
             }
         });
         assertEquals("false", env.get(ApplianceSettings.envName("appliance.models.demo-if-empty")),
-                "Dockerfile.jvm: an empty models volume must not serve the synthetic demo model");
+                file + ": an empty models volume must not serve the synthetic demo model");
     }
 
     static String javacppCacheDir(String javaOpts, String where) {

@@ -362,4 +362,12 @@ class ImageDecoderTest {
         assertTrue(e.getMessage().startsWith(source + ":") && e.getMessage().contains(fragment),
                 "message should name " + source + " and mention '" + fragment + "': " + e.getMessage());
     }
+
+    @Test
+    void anUnsupportedUploadIsRefusedWithoutQuotingItsBytes() {
+        byte[] secret = "password=hunter2\n".getBytes(StandardCharsets.US_ASCII);
+        ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> new ImageDecoder().decode(secret, "upload"));
+        assertTrue(e.getMessage().contains("unsupported image format"), e.getMessage());
+        assertTrue(!e.getMessage().contains("70 61 73 73") && !e.getMessage().contains("password"), "no bytes quoted: " + e.getMessage());
+    }
 }
