@@ -30,9 +30,9 @@ class TrainingCacheSettingTest {
                 .body(Map.of("data", data.toString(), "clip", TrainingResourceTest.CLIP, "epochs", 1, "batch_size", 4,
                         "version", "cache-" + System.nanoTime(), "device", "cpu"))
                 .post("/api/v1/training-jobs").then().statusCode(202).extract().jsonPath().getString("id");
-        assertEquals("SUCCEEDED", TrainingResourceTest.awaitFinished(id), given().get("/api/v1/training-jobs/" + id).asString());
+        assertEquals("SUCCEEDED", TrainingResourceTest.awaitFinished(id), given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).asString());
 
-        String bundleDir = given().get("/api/v1/training-jobs/" + id).then().extract().jsonPath().getString("bundle_dir");
+        String bundleDir = given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).then().extract().jsonPath().getString("bundle_dir");
         JsonNode cache = new ObjectMapper().readTree(Path.of(bundleDir, ModelBundle.MANIFEST).toFile()).at("/training/feature_cache");
         Path configured = Path.of("target/test-training-cache").toAbsolutePath().normalize();
         assertEquals(configured.resolve("features").toString(), cache.get("dir").asText(), cache.toString());
