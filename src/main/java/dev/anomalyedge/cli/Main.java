@@ -11,13 +11,10 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  */
 @QuarkusMain
 public class Main {
-    /** System property set for one-shot commands; the service stays dormant when it is true. */
-    public static final String COMMAND_MODE = "dev.anomalyedge.command-mode";
-
     public static void main(String... args) {
         boolean serve = args.length == 0 || args[0].equals("serve");
         if (!serve) {
-            System.setProperty(COMMAND_MODE, "true");
+            System.setProperty(dev.anomalyedge.service.ApplianceRuntime.COMMAND_MODE, "true");
             System.setProperty("quarkus.http.host-enabled", "false");
             System.setProperty("quarkus.banner.enabled", "false");
             System.setProperty("quarkus.log.console.level", System.getProperty("quarkus.log.console.level", "WARN"));

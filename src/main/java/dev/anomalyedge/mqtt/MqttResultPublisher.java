@@ -582,7 +582,7 @@ public final class MqttResultPublisher implements AutoCloseable {
                 ssl = ssl.trustManagerFactory(tmf);
             } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
                 // IllegalArgumentException: KeyStore.getInstance(File, …) for a missing or non-regular file
-                throw new IllegalArgumentException("cannot load mqtt.trust-store-path " + file + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("cannot load appliance.mqtt.trust-store " + file + ": " + e.getMessage(), e);
             }
         }
         return ssl.build();

@@ -74,55 +74,55 @@ public record MqttSettings(
     public static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L * 1024 * 1024;
 
     public MqttSettings {
-        requireText("mqtt.host", host);
+        requireText("appliance.mqtt.host", host);
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("mqtt.port must be 1..65535, found " + port);
+            throw new IllegalArgumentException("appliance.mqtt.port must be 1..65535, found " + port);
         }
-        requireText("mqtt.client-id", clientId);
+        requireText("appliance.mqtt.client-id", clientId);
         username = Objects.requireNonNullElse(username, Optional.empty());
         password = Objects.requireNonNullElse(password, Optional.empty());
         trustStorePath = Objects.requireNonNullElse(trustStorePath, Optional.empty());
         trustStorePassword = Objects.requireNonNullElse(trustStorePassword, Optional.empty());
         if (password.isPresent() && username.isEmpty()) {
-            throw new IllegalArgumentException("mqtt.password is set but mqtt.username is not (MQTT sends a password only with a user name)");
+            throw new IllegalArgumentException("appliance.mqtt.password is set but appliance.mqtt.username is not (MQTT sends a password only with a user name)");
         }
         if (trustStorePath.isPresent() && !tls) {
-            throw new IllegalArgumentException("mqtt.trust-store-path is set but mqtt.tls is false");
+            throw new IllegalArgumentException("appliance.mqtt.trust-store is set but appliance.mqtt.tls is false");
         }
         validateTopicPrefix(topicPrefix);
-        validateTopicLevel("mqtt.site", site);
-        validateTopicLevel("mqtt.area", area);
-        validateTopicLevel("mqtt.line", line);
-        validateTopicLevel("mqtt.cell", cell);
+        validateTopicLevel("appliance.mqtt.site", site);
+        validateTopicLevel("appliance.mqtt.area", area);
+        validateTopicLevel("appliance.mqtt.line", line);
+        validateTopicLevel("appliance.mqtt.cell", cell);
         if (resultQos < 1 || resultQos > 2) {
-            throw new IllegalArgumentException("mqtt.result-qos must be 1 or 2 (store-and-forward removes a result only after "
+            throw new IllegalArgumentException("appliance.mqtt.result-qos must be 1 or 2 (store-and-forward removes a result only after "
                     + "the broker acknowledged it, which QoS 0 never does), found " + resultQos);
         }
         if (heatmapQos < 0 || heatmapQos > 2) {
-            throw new IllegalArgumentException("mqtt.heatmap-qos must be 0, 1 or 2, found " + heatmapQos);
+            throw new IllegalArgumentException("appliance.mqtt.heatmap.qos must be 0, 1 or 2, found " + heatmapQos);
         }
-        Objects.requireNonNull(queueDir, "mqtt.queue-dir must be set");
+        Objects.requireNonNull(queueDir, "appliance.mqtt.queue.dir must be set");
         if (queueMaxBytes <= 0) {
-            throw new IllegalArgumentException("mqtt.queue-max-bytes must be > 0, found " + queueMaxBytes);
+            throw new IllegalArgumentException("appliance.mqtt.queue.max-bytes must be > 0, found " + queueMaxBytes);
         }
         if (queueMaxMessages <= 0) {
-            throw new IllegalArgumentException("mqtt.queue-max-messages must be > 0, found " + queueMaxMessages);
+            throw new IllegalArgumentException("appliance.mqtt.queue.max-messages must be > 0, found " + queueMaxMessages);
         }
-        Objects.requireNonNull(dropPolicy, "mqtt.drop-policy must be set (DROP_OLDEST or REJECT_NEW)");
-        Objects.requireNonNull(reconnectMinDelay, "mqtt.reconnect-min-delay must be set");
-        Objects.requireNonNull(reconnectMaxDelay, "mqtt.reconnect-max-delay must be set");
+        Objects.requireNonNull(dropPolicy, "appliance.mqtt.queue.drop-policy must be set (DROP_OLDEST or REJECT_NEW)");
+        Objects.requireNonNull(reconnectMinDelay, "appliance.mqtt.reconnect-min-delay must be set");
+        Objects.requireNonNull(reconnectMaxDelay, "appliance.mqtt.reconnect-max-delay must be set");
         if (reconnectMinDelay.isNegative() || reconnectMinDelay.isZero()) {
-            throw new IllegalArgumentException("mqtt.reconnect-min-delay must be > 0, found " + reconnectMinDelay);
+            throw new IllegalArgumentException("appliance.mqtt.reconnect-min-delay must be > 0, found " + reconnectMinDelay);
         }
         if (reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
-            throw new IllegalArgumentException("mqtt.reconnect-max-delay (" + reconnectMaxDelay
-                    + ") must not be below mqtt.reconnect-min-delay (" + reconnectMinDelay + ")");
+            throw new IllegalArgumentException("appliance.mqtt.reconnect-max-delay (" + reconnectMaxDelay
+                    + ") must not be below appliance.mqtt.reconnect-min-delay (" + reconnectMinDelay + ")");
         }
         if (deadLetterMaxMessages <= 0) {
-            throw new IllegalArgumentException("mqtt.dead-letter.max-messages must be > 0, found " + deadLetterMaxMessages);
+            throw new IllegalArgumentException("appliance.mqtt.dead-letter.max-messages must be > 0, found " + deadLetterMaxMessages);
         }
         if (deadLetterMaxBytes <= 0) {
-            throw new IllegalArgumentException("mqtt.dead-letter.max-bytes must be > 0, found " + deadLetterMaxBytes);
+            throw new IllegalArgumentException("appliance.mqtt.dead-letter.max-bytes must be > 0, found " + deadLetterMaxBytes);
         }
     }
 
@@ -162,11 +162,11 @@ public record MqttSettings(
     /** The prefix may span several levels ({@code v1.0/acme}); each one follows {@link #validateTopicLevel}. */
     static void validateTopicPrefix(String prefix) {
         if (prefix == null || prefix.isEmpty()) {
-            throw new IllegalArgumentException("mqtt.topic-prefix must not be empty");
+            throw new IllegalArgumentException("appliance.mqtt.topic-prefix must not be empty");
         }
         String[] levels = prefix.split("/", -1);
         for (int i = 0; i < levels.length; i++) {
-            validateTopicLevel("mqtt.topic-prefix level " + (i + 1) + " of '" + prefix + "'", levels[i]);
+            validateTopicLevel("appliance.mqtt.topic-prefix level " + (i + 1) + " of '" + prefix + "'", levels[i]);
         }
     }
 

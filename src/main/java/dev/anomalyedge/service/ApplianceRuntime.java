@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.bundle.ModelRepository;
-import dev.anomalyedge.cli.Main;
 import dev.anomalyedge.config.ApplianceConfig;
 import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.engine.AnomalyEngine;
@@ -55,6 +54,9 @@ import java.util.Optional;
 public class ApplianceRuntime {
     private static final Logger LOG = Logger.getLogger(ApplianceRuntime.class);
 
+    /** System property the command line sets for one-shot commands; the serving appliance stays dormant when it is true. */
+    public static final String COMMAND_MODE = "dev.anomalyedge.command-mode";
+
     @Inject
     ApplianceConfig config;
 
@@ -80,7 +82,7 @@ public class ApplianceRuntime {
     private Thread loader;
 
     void onStart(@Observes StartupEvent event) {
-        if (Boolean.getBoolean(Main.COMMAND_MODE)) return;
+        if (Boolean.getBoolean(COMMAND_MODE)) return;
         start();
     }
 

@@ -42,13 +42,13 @@ class MqttSettingsTest {
 
     @Test
     void topicLevelsAreCheckedWithClearMessages() {
-        assertEquals("mqtt.line must not contain spaces, found 'line 7'",
+        assertEquals("appliance.mqtt.line must not contain spaces, found 'line 7'",
                 failure(() -> MqttSettings.builder("b", 1883, QUEUE).isa95("s", "a", "line 7", "c").build()));
         for (String bad : new String[] {"a+b", "a#", "a/b", "$SYS"}) {
             String m = failure(() -> MqttSettings.builder("b", 1883, QUEUE).isa95(bad, "a", "l", "c").build());
-            assertTrue(m.startsWith("mqtt.site must not contain '") && m.contains("found '" + bad + "'"), m);
+            assertTrue(m.startsWith("appliance.mqtt.site must not contain '") && m.contains("found '" + bad + "'"), m);
         }
-        assertEquals("mqtt.cell must not be empty",
+        assertEquals("appliance.mqtt.cell must not be empty",
                 failure(() -> MqttSettings.builder("b", 1883, QUEUE).isa95("s", "a", "l", "").build()));
         assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).topicPrefix("v1//x").build())
                 .contains("mqtt.topic-prefix level 2 of 'v1//x' must not be empty"));
@@ -63,11 +63,11 @@ class MqttSettingsTest {
         assertTrue(failure(() -> MqttSettings.builder("b", 0, QUEUE).build()).contains("mqtt.port"));
         assertTrue(failure(() -> MqttSettings.builder(" ", 1883, QUEUE).build()).contains("mqtt.host"));
         assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).resultQos(0).build()).contains("result-qos must be 1 or 2"));
-        assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).heatmap(true, 3).build()).contains("heatmap-qos"));
-        assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).queueMaxBytes(0).build()).contains("queue-max-bytes"));
-        assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).queueMaxMessages(-1).build()).contains("queue-max-messages"));
+        assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).heatmap(true, 3).build()).contains("appliance.mqtt.heatmap.qos"));
+        assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).queueMaxBytes(0).build()).contains("appliance.mqtt.queue.max-bytes"));
+        assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).queueMaxMessages(-1).build()).contains("appliance.mqtt.queue.max-messages"));
         assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).credentials(null, "secret").build())
-                .contains("mqtt.password is set but mqtt.username is not"));
+                .contains("appliance.mqtt.password is set but appliance.mqtt.username is not"));
         assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE).trustStore(Path.of("t.p12"), "x").build())
                 .contains("mqtt.tls is false"));
         assertTrue(failure(() -> MqttSettings.builder("b", 1883, QUEUE)
@@ -82,7 +82,7 @@ class MqttSettingsTest {
                 .trustStore(tmp.resolve("missing.p12"), "changeit").build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new MqttResultPublisher(s, () -> ModelIdentity.UNKNOWN));
-        assertTrue(e.getMessage().contains("cannot load mqtt.trust-store-path") && e.getMessage().contains("missing.p12"),
+        assertTrue(e.getMessage().contains("cannot load appliance.mqtt.trust-store") && e.getMessage().contains("missing.p12"),
                 e.getMessage());
     }
 }
