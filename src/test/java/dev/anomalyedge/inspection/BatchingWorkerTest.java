@@ -96,11 +96,11 @@ class BatchingWorkerTest {
         LoadedModel m = model(engine);
         try (BatchingWorker w = new BatchingWorker(1, Duration.ZERO, 8, listener)) {
             BatchingWorker.Job blocker = new BatchingWorker.Job(m, image(8, 1), System.nanoTime() + 10_000_000_000L);
-            BatchingWorker.Job late = new BatchingWorker.Job(m, image(8, 2), System.nanoTime() + 20_000_000L);
             assertTrue(w.offer(blocker));
-            Thread.sleep(50); // the blocker is in the engine
+            assertTrue(engine.entered.await(10, TimeUnit.SECONDS), "the blocker is in the engine");
+            // queued behind the blocker with a deadline that has already passed when the worker looks at it
+            BatchingWorker.Job late = new BatchingWorker.Job(m, image(8, 2), System.nanoTime());
             assertTrue(w.offer(late));
-            Thread.sleep(50); // late's 20 ms deadline passes while it waits
             engine.gate.countDown();
             blocker.result().get(10, TimeUnit.SECONDS);
             ExecutionException e = assertThrows(ExecutionException.class, () -> late.result().get(10, TimeUnit.SECONDS));
