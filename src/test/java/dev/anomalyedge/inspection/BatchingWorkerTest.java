@@ -66,24 +66,18 @@ class BatchingWorkerTest {
     }
 
     @Test
-    void aFullQueueRefusesAtOnce() {
+    void aFullQueueRefusesAtOnce() throws Exception {
         FakeEngine engine = new FakeEngine(8);
         engine.gate = new CountDownLatch(1);
         LoadedModel m = model(engine);
         try (BatchingWorker w = new BatchingWorker(1, Duration.ZERO, 2, new Counting())) {
-            int accepted = 0;
-            for (int i = 0; i < 10; i++) {
-                if (w.offer(new BatchingWorker.Job(m, image(8, i), System.nanoTime() + 10_000_000_000L))) accepted++;
-            }
-            assertTrue(accepted <= 3, "at most capacity + the one being run: " + accepted);
-            // once the worker holds one job in the (blocked) engine and two wait, nothing more is taken
-            long until = System.nanoTime() + 5_000_000_000L;
-            while (w.queued() < 2 && System.nanoTime() < until) {
-                w.offer(new BatchingWorker.Job(m, image(8, 0), System.nanoTime() + 10_000_000_000L));
-                Thread.onSpinWait();
-            }
+            assertTrue(w.offer(new BatchingWorker.Job(m, image(8, 0), System.nanoTime() + 10_000_000_000L)));
+            assertTrue(engine.entered.await(10, TimeUnit.SECONDS), "the worker holds the first job in the (blocked) engine");
+            assertTrue(w.offer(new BatchingWorker.Job(m, image(8, 1), System.nanoTime() + 10_000_000_000L)));
+            assertTrue(w.offer(new BatchingWorker.Job(m, image(8, 2), System.nanoTime() + 10_000_000_000L)));
             assertEquals(2, w.queued());
-            assertFalse(w.offer(new BatchingWorker.Job(m, image(8, 0), System.nanoTime() + 10_000_000_000L)));
+            assertFalse(w.offer(new BatchingWorker.Job(m, image(8, 3), System.nanoTime() + 10_000_000_000L)),
+                    "capacity 2 is full: refused at once");
             engine.gate.countDown();
         }
     }
