@@ -99,7 +99,8 @@ public final class LargePng {
         chunk(out, "IEND", new byte[0]);
     }
 
-    private static void chunk(OutputStream out, String type, byte[] data) throws IOException {
+    /** Writes one PNG chunk: length, type, data, CRC-32 over type and data. */
+    public static void chunk(OutputStream out, String type, byte[] data) throws IOException {
         out.write(ByteBuffer.allocate(4).putInt(data.length).array());
         byte[] t = type.getBytes(StandardCharsets.US_ASCII);
         out.write(t);
