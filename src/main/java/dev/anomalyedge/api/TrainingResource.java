@@ -5,7 +5,7 @@ import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.service.ApplianceRuntime;
-import dev.anomalyedge.training.Calibrator;
+import dev.anomalyedge.evaluation.Calibrator;
 import dev.anomalyedge.training.PromptTrainer;
 import dev.anomalyedge.training.TrainRequest;
 import dev.anomalyedge.training.TrainingJobs;

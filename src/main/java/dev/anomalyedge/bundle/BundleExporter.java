@@ -1,5 +1,7 @@
 package dev.anomalyedge.bundle;
 
+import dev.anomalyedge.util.FileTrees;
+
 import dev.anomalyedge.graph.ScoringGraphBuilder;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.model.ClipArchitecture;
@@ -7,7 +9,7 @@ import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.text.PromptDims;
 import dev.anomalyedge.text.PromptLearner;
 import dev.anomalyedge.text.TextEncoder;
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import dev.anomalyedge.weights.Checkpoints;
 import dev.anomalyedge.weights.StateDict;
 import dev.anomalyedge.weights.Safetensors;
@@ -95,7 +97,7 @@ public final class BundleExporter {
             ModelBundle.writeManifest(staging, m);
             replace(staging, out);
         } finally {
-            deleteTree(staging);
+            FileTrees.deleteTree(staging);
         }
         progress.accept("bundle written to " + out);
         return ModelBundle.load(out);
@@ -119,21 +121,7 @@ public final class BundleExporter {
             Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) deleteTree(old);
+        if (old != null) FileTrees.deleteTree(old);
     }
 
-    static void deleteTree(Path p) {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -1,7 +1,7 @@
 package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
-import dev.anomalyedge.training.Calibrator;
+import dev.anomalyedge.evaluation.Calibrator;
 import dev.anomalyedge.training.Training;
 import dev.anomalyedge.training.data.Dataset;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package dev.anomalyedge.cli;
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.training.DemoTraining;

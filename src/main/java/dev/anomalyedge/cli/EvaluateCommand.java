@@ -1,7 +1,7 @@
 package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
-import dev.anomalyedge.training.Evaluation;
+import dev.anomalyedge.evaluation.Evaluation;
 import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.Sample;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.anomalyedge.cli;
 
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

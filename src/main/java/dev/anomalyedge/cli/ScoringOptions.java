@@ -2,9 +2,9 @@ package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.select.SelectedEngine;
-import dev.anomalyedge.training.Calibrator;
-import dev.anomalyedge.training.Evaluation;
-import dev.anomalyedge.training.ImageScorer;
+import dev.anomalyedge.evaluation.Calibrator;
+import dev.anomalyedge.evaluation.Evaluation;
+import dev.anomalyedge.evaluation.ImageScorer;
 import dev.anomalyedge.training.TrainingProgress;
 import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.DatasetLoader;

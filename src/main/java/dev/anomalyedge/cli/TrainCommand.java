@@ -1,7 +1,7 @@
 package dev.anomalyedge.cli;
 
 import dev.anomalyedge.engine.select.EngineMode;
-import dev.anomalyedge.training.Calibrator;
+import dev.anomalyedge.evaluation.Calibrator;
 import dev.anomalyedge.training.PromptTrainer;
 import dev.anomalyedge.training.TrainRequest;
 import dev.anomalyedge.training.Training;

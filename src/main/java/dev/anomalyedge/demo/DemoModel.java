@@ -6,7 +6,7 @@ import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.text.PromptDims;
 import dev.anomalyedge.text.PromptLearner;
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import dev.anomalyedge.text.PromptTemplates;
 import dev.anomalyedge.tokenizer.ClipTokenizer;
 import dev.anomalyedge.weights.Safetensors;

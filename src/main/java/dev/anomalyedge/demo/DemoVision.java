@@ -1,5 +1,7 @@
 package dev.anomalyedge.demo;
 
+import dev.anomalyedge.synthetic.SyntheticParts;
+
 import dev.anomalyedge.image.Preprocessor;
 import dev.anomalyedge.model.ClipArchitecture;
 import dev.anomalyedge.tensor.Tensor;

@@ -1,5 +1,9 @@
 package dev.anomalyedge.text;
 
+import dev.anomalyedge.torch.Scoped;
+import dev.anomalyedge.torch.TorchRuntime;
+import dev.anomalyedge.torch.TorchTensors;
+
 import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.weights.CheckpointException;
 import dev.anomalyedge.weights.StateDict;

@@ -1,5 +1,9 @@
 package dev.anomalyedge.text;
 
+import dev.anomalyedge.torch.Scoped;
+import dev.anomalyedge.torch.TorchRuntime;
+import dev.anomalyedge.torch.TorchTensors;
+
 import dev.anomalyedge.model.ClipArchitecture;
 import dev.anomalyedge.weights.StateDict;
 import org.bytedeco.javacpp.PointerScope;

@@ -1,5 +1,12 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.util.FileTrees;
+
+import dev.anomalyedge.evaluation.Calibrator;
+import dev.anomalyedge.evaluation.Evaluation;
+import dev.anomalyedge.evaluation.ImageScorer;
+import dev.anomalyedge.features.FeatureGraph;
+
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
@@ -129,7 +136,7 @@ public final class DemoTraining {
     }
 
     private static Path fresh(Path dir) {
-        FeatureGraph.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         return dir;
     }
 }

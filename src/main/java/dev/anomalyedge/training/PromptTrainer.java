@@ -1,5 +1,7 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.features.FeatureStore;
+
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.image.Preprocessor;
 import dev.anomalyedge.tensor.Tensor;
@@ -148,7 +150,7 @@ public final class PromptTrainer {
     }
 
     /** Features, labels and masks of {@code chunk}. */
-    TrainingBatch batch(List<Sample> chunk) {
+    public TrainingBatch batch(List<Sample> chunk) {
         FeatureStore.Batch f = features.batch(chunk.stream().map(Sample::image).toList());
         FeatureStore.Shape sh = f.shape();
         int b = chunk.size(), s = features.imageSize();

@@ -1,8 +1,10 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.evaluation.Calibrator;
+
 import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.model.AnomalyClipSettings;
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import dev.anomalyedge.training.data.Format;
 import dev.anomalyedge.training.torch.Recipe;
 

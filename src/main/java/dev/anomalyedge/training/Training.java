@@ -1,5 +1,15 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.util.FileTrees;
+
+import dev.anomalyedge.evaluation.Calibrator;
+import dev.anomalyedge.evaluation.Evaluation;
+import dev.anomalyedge.evaluation.FeatureScorer;
+import dev.anomalyedge.evaluation.ImageScorer;
+import dev.anomalyedge.features.FeatureCache;
+import dev.anomalyedge.features.FeatureGraph;
+import dev.anomalyedge.features.FeatureStore;
+
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
@@ -14,7 +24,7 @@ import dev.anomalyedge.text.PromptDims;
 import dev.anomalyedge.text.PromptLearner;
 import dev.anomalyedge.text.PromptTemplates;
 import dev.anomalyedge.text.TextEncoder;
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import dev.anomalyedge.tokenizer.ClipTokenizer;
 import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.DatasetLoader;
@@ -193,12 +203,12 @@ public final class Training {
                 progress.accept(TrainingProgress.of(TrainingProgress.Phase.DONE, 1, 1, seconds));
                 return new Outcome(bundle, epochs, before, after, validation, calibrated, seconds);
             } catch (IOException | RuntimeException e) {
-                FeatureGraph.deleteTree(bundle.dir());   // no half-described bundle: without its training record it is not the run's
+                FileTrees.deleteTree(bundle.dir());   // no half-described bundle: without its training record it is not the run's
                 throw e;
             }
         } finally {
             if (torch != null) torch.close();
-            FeatureGraph.deleteTree(work);
+            FileTrees.deleteTree(work);
         }
     }
 

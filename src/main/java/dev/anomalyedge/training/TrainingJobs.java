@@ -1,5 +1,7 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.evaluation.Evaluation;
+
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;

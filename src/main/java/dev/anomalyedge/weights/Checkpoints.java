@@ -1,5 +1,7 @@
 package dev.anomalyedge.weights;
 
+import dev.anomalyedge.util.Digests;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -89,15 +91,10 @@ public final class Checkpoints {
 
     /** SHA-256 of the file's bytes, lower-case hex (64 characters). */
     public static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always provides SHA-256", e);
+        try {
+            return Digests.sha256(file);
+        } catch (java.io.UncheckedIOException e) {
+            throw new CheckpointException(file + ": cannot read: " + e.getCause().getMessage(), e);
         }
     }
 

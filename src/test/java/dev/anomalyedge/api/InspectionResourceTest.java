@@ -1,6 +1,6 @@
 package dev.anomalyedge.api;
 
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 import dev.anomalyedge.tensor.Npy;
 import dev.anomalyedge.tensor.Tensor;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,6 +1,6 @@
 package dev.anomalyedge.api;
 
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.anomalyedge.api;
 
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.builder.MultiPartSpecBuilder;
 import org.junit.jupiter.api.BeforeEach;

@@ -23,10 +23,10 @@ final class ServiceReady {
     }
 
     /** A demo-style part image as PNG bytes. */
-    static byte[] partPng(long seed, dev.anomalyedge.demo.SyntheticParts.Defect defect) {
+    static byte[] partPng(long seed, dev.anomalyedge.synthetic.SyntheticParts.Defect defect) {
         try {
             var out = new java.io.ByteArrayOutputStream();
-            javax.imageio.ImageIO.write(dev.anomalyedge.demo.SyntheticParts.generate(200, seed, defect).image(), "png", out);
+            javax.imageio.ImageIO.write(dev.anomalyedge.synthetic.SyntheticParts.generate(200, seed, defect).image(), "png", out);
             return out.toByteArray();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

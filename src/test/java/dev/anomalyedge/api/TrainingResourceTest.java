@@ -1,6 +1,6 @@
 package dev.anomalyedge.api;
 
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 import dev.anomalyedge.training.data.SyntheticDataset;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;

@@ -6,7 +6,7 @@ import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.inspection.Calibration;
 import dev.anomalyedge.training.DemoFixture;
-import dev.anomalyedge.training.Evaluation;
+import dev.anomalyedge.evaluation.Evaluation;
 import dev.anomalyedge.training.Training;
 import dev.anomalyedge.weights.Checkpoints;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,7 +101,7 @@ class TrainingCommandsTest {
         assertEquals(List.of(0.5, 0.999), t.get("betas"));
         assertEquals(6 * 3, t.get("steps"));
         assertEquals(6, ((List<?>) t.get("epoch_losses")).size());
-        assertEquals(dev.anomalyedge.text.TorchRuntime.deviceName(), t.get("device"), "the libtorch device is recorded (cpu without CUDA)");
+        assertEquals(dev.anomalyedge.torch.TorchRuntime.deviceName(), t.get("device"), "the libtorch device is recorded (cpu without CUDA)");
         assertTrue(String.valueOf(((Map<?, ?>) t.get("feature_cache")).get("engine")).matches("onnxruntime-cpu|tensorrt-fp(16|32)"), t.toString());
         assertNotNull(t.get("metrics_before"));
         assertNotNull(t.get("metrics"));

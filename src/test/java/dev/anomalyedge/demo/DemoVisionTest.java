@@ -1,5 +1,7 @@
 package dev.anomalyedge.demo;
 
+import dev.anomalyedge.synthetic.SyntheticParts;
+
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;

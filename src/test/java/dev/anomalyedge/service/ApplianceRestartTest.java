@@ -66,7 +66,7 @@ class ApplianceRestartTest {
             }
             rt.stop();
             assertFalse(rt.loading(), "round " + i + ": the model loader outlived stop()");
-            assertFalse(dev.anomalyedge.text.TorchRuntime.leased(), "round " + i + ": libtorch still in use after stop()");
+            assertFalse(dev.anomalyedge.torch.TorchRuntime.leased(), "round " + i + ": libtorch still in use after stop()");
         }
         // and the appliance still works in this process afterwards
         Path models = Golden.tempDir("restart-final-");

@@ -1,5 +1,8 @@
 package dev.anomalyedge.text;
 
+import dev.anomalyedge.torch.TorchRuntime;
+import dev.anomalyedge.torch.TorchTensors;
+
 import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.testing.Golden;

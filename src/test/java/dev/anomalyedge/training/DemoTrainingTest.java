@@ -1,5 +1,7 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.evaluation.Evaluation;
+
 import dev.anomalyedge.inspection.Calibration;
 import dev.anomalyedge.testing.Golden;
 import org.junit.jupiter.api.Test;

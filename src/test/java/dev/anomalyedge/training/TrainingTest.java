@@ -1,5 +1,7 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.features.FeatureGraph;
+
 import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.select.SelectedEngine;
 import dev.anomalyedge.testing.Golden;

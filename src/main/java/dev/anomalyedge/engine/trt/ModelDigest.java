@@ -1,5 +1,7 @@
 package dev.anomalyedge.engine.trt;
 
+import dev.anomalyedge.util.Digests;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -25,29 +27,7 @@ public final class ModelDigest {
 
     /** Lower-case hex SHA-256 over the model file, then its data file if present. Streams; about 1 s per GB. */
     public static String sha256(Path model) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-        update(md, model, buffer);
         Path data = dataFile(model);
-        if (Files.isRegularFile(data)) update(md, data, buffer);
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void update(MessageDigest md, Path file, ByteBuffer buffer) {
-        try (FileChannel ch = FileChannel.open(file)) {
-            buffer.clear();
-            while (ch.read(buffer) >= 0) {
-                buffer.flip();
-                md.update(buffer);
-                buffer.clear();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + " to hash it", e);
-        }
+        return Files.isRegularFile(data) ? Digests.sha256(model, data) : Digests.sha256(model);
     }
 }

@@ -1,5 +1,7 @@
 package dev.anomalyedge.engine.trt;
 
+import dev.anomalyedge.util.Causes;
+
 import dev.anomalyedge.engine.EngineException;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.cuda.global.cudart;
@@ -79,7 +81,7 @@ public final class TrtNatives {
         try {
             a = loadUnchecked(LibrarySearch.standard());
         } catch (Throwable t) { // includes LinkageError: nothing may escape, the result is remembered instead
-            a = TrtAvailability.unavailable("probing the GPU failed: " + causes(t), null);
+            a = TrtAvailability.unavailable("probing the GPU failed: " + Causes.chain(t), null);
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         if (a.available()) LOG.infof("TensorRT natives loaded in %d ms: %s", ms, a.reason());
@@ -96,7 +98,7 @@ public final class TrtNatives {
         try {
             Loader.load(cudart.class);
         } catch (Throwable t) {
-            return TrtAvailability.unavailable("cannot load the CUDA runtime natives" + missingText(missing, search) + ": " + causes(t), null);
+            return TrtAvailability.unavailable("cannot load the CUDA runtime natives" + missingText(missing, search) + ": " + Causes.chain(t), null);
         }
         int[] count = {0};
         int status = cudaGetDeviceCount(count);
@@ -116,7 +118,7 @@ public final class TrtNatives {
             loadTensorRt();
         } catch (Throwable t) {
             return TrtAvailability.unavailable("GPU " + device + " found, but TensorRT cannot be loaded" + missingText(missing, search) + ": "
-                    + causes(t), device);
+                    + Causes.chain(t), device);
         }
         return TrtAvailability.available(device, tensorRtVersion());
     }
@@ -180,10 +182,4 @@ public final class TrtNatives {
         return missing.isEmpty() ? "" : " (missing " + String.join(", ", missing) + ": not bundled and not in " + search.describe() + ")";
     }
 
-    /** "outer <- cause <- root cause" on one line: the root usually names the missing shared library. */
-    static String causes(Throwable t) {
-        StringBuilder sb = new StringBuilder(String.valueOf(t));
-        for (Throwable c = t.getCause(); c != null && c != t; t = c, c = c.getCause()) sb.append(" <- ").append(c);
-        return sb.toString();
-    }
 }

@@ -1,6 +1,6 @@
 package dev.anomalyedge.training.data;
 
-import dev.anomalyedge.demo.SyntheticParts;
+import dev.anomalyedge.synthetic.SyntheticParts;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

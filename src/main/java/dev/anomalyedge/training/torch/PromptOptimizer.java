@@ -1,8 +1,8 @@
 package dev.anomalyedge.training.torch;
 
 import dev.anomalyedge.text.PromptLearner;
-import dev.anomalyedge.text.TorchRuntime;
-import dev.anomalyedge.text.TorchTensors;
+import dev.anomalyedge.torch.TorchRuntime;
+import dev.anomalyedge.torch.TorchTensors;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Adam;

@@ -2,7 +2,7 @@ package dev.anomalyedge.training.torch;
 
 import dev.anomalyedge.text.PromptLearner;
 import dev.anomalyedge.text.TextEncoder;
-import dev.anomalyedge.text.TorchTensors;
+import dev.anomalyedge.torch.TorchTensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;

@@ -23,7 +23,7 @@ public final class StubbedTensorRtMain {
             TrtNatives.loadTensorRt();
             System.out.println("version=" + TrtNatives.tensorRtVersion());
         } catch (Throwable t) {
-            System.out.println("failed=" + TrtNatives.causes(t));
+            System.out.println("failed=" + dev.anomalyedge.util.Causes.chain(t));
         }
         System.out.println("missing=" + LibrarySearch.standard().missing(TrtNatives.TENSORRT, f -> TrtNatives.bundled("tensorrt", f)));
         if (args.length > 1 && args[0].equals("logger")) logger(Path.of(args[1]));

@@ -81,6 +81,6 @@ class TrtNativesTest {
         var outer = new UnsatisfiedLinkError("no jnicudart in java.library.path");
         outer.initCause(root);
         assertEquals("java.lang.UnsatisfiedLinkError: no jnicudart in java.library.path <- java.lang.UnsatisfiedLinkError: "
-                + "/cache/libjnicudart.so: libcuda.so.1: cannot open shared object file", TrtNatives.causes(outer));
+                + "/cache/libjnicudart.so: libcuda.so.1: cannot open shared object file", dev.anomalyedge.util.Causes.chain(outer));
     }
 }

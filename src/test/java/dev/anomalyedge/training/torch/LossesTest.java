@@ -1,7 +1,7 @@
 package dev.anomalyedge.training.torch;
 
-import dev.anomalyedge.text.TorchRuntime;
-import dev.anomalyedge.text.TorchTensors;
+import dev.anomalyedge.torch.TorchRuntime;
+import dev.anomalyedge.torch.TorchTensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;

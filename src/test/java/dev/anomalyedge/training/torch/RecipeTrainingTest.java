@@ -4,7 +4,7 @@ import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.testing.Golden;
 import dev.anomalyedge.text.PromptLearner;
 import dev.anomalyedge.text.TextEncoder;
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.anomalyedge.training.torch;
 
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

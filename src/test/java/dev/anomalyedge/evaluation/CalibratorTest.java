@@ -1,4 +1,4 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.evaluation;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.anomalyedge.demo;
+package dev.anomalyedge.synthetic;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

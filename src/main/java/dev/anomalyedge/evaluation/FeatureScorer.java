@@ -1,4 +1,4 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.evaluation;
 
 import dev.anomalyedge.graph.Resampling;
 import dev.anomalyedge.model.AnomalyClipSettings;

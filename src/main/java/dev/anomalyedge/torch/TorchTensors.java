@@ -1,4 +1,4 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
 
 import dev.anomalyedge.tensor.DType;
 import org.bytedeco.javacpp.FloatPointer;

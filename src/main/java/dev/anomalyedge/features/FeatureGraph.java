@@ -1,4 +1,8 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.features;
+
+import dev.anomalyedge.util.FileTrees;
+
+import dev.anomalyedge.util.Digests;
 
 import dev.anomalyedge.graph.ScoringGraphBuilder;
 import dev.anomalyedge.model.AnomalyClipSettings;
@@ -39,7 +43,7 @@ public record FeatureGraph(Path model, String sha256) {
     /** Finds or builds the feature graph for {@code clip} (read from {@code clipFile}, whose SHA-256 is given). */
     public static FeatureGraph ensure(Path cacheDir, StateDict clip, String clipSha256, ClipArchitecture arch,
                                       AnomalyClipSettings settings, Consumer<String> log) {
-        String id = sha256Of(String.join("\n", clipSha256, arch.toString(), visionSettings(settings)));
+        String id = Digests.sha256Text(String.join("\n", clipSha256, arch.toString(), visionSettings(settings)));
         Path dir = cacheDir.toAbsolutePath().normalize().resolve("graphs").resolve(id);
         Path model = dir.resolve("visual.onnx");
         try {
@@ -54,7 +58,7 @@ public record FeatureGraph(Path model, String sha256) {
                 Path stagedModel = staging.resolve(model.getFileName());
                 ScoringGraphBuilder.WrittenModel written = new ScoringGraphBuilder(clip, arch, settings,
                         placeholderEmbeddings(arch.embedDim())).write(stagedModel);
-                String hash = contentHash(written.model(), written.data());
+                String hash = Digests.sha256(written.model(), written.data());
                 Files.writeString(staging.resolve(HASH_FILE), hash + "\n");
                 try {
                     Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -62,7 +66,7 @@ public record FeatureGraph(Path model, String sha256) {
                     if (!Files.isRegularFile(dir.resolve(HASH_FILE))) throw raced; // else another process built it first
                 }
             } finally {
-                deleteTree(staging);
+                FileTrees.deleteTree(staging);
             }
             return new FeatureGraph(model, Files.readString(dir.resolve(HASH_FILE)).trim());
         } catch (IOException e) {
@@ -84,38 +88,4 @@ public record FeatureGraph(Path model, String sha256) {
                 + " dpam_blocks=" + s.dpamBlocks() + " sigma=" + s.sigma() + " reduction=" + s.tapReduction();
     }
 
-    /** SHA-256 over the bytes of the given files in order. */
-    static String contentHash(Path... files) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (Path f : files) {
-                try (InputStream in = Files.newInputStream(f)) {
-                    for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
-                }
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot hash " + java.util.Arrays.toString(files) + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always provides SHA-256", e);
-        }
-    }
-
-    static String sha256Of(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always provides SHA-256", e);
-        }
-    }
-
-    static void deleteTree(Path p) {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + p + ": " + e.getMessage(), e);
-        }
-    }
 }

@@ -1,4 +1,4 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.evaluation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

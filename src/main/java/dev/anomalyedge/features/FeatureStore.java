@@ -1,4 +1,4 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.features;
 
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.image.ImageDecoder;

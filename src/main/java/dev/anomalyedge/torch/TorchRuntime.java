@@ -1,4 +1,4 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.Device;
@@ -192,7 +192,7 @@ public final class TorchRuntime {
      * {@code t} on the current device: {@code t} itself on the CPU, else a copy on the CUDA device (the CPU tensor is
      * then a temporary of the caller's PointerScope).
      */
-    static Tensor onDevice(Tensor t) {
+    public static Tensor onDevice(Tensor t) {
         Device d = cuda;
         return d == null ? t : t.to(d, t.scalar_type());
     }

@@ -1,4 +1,9 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.features;
+
+import dev.anomalyedge.evaluation.FeatureScorer;
+import dev.anomalyedge.evaluation.ImageScorer;
+import dev.anomalyedge.training.DemoFixture;
+import dev.anomalyedge.training.PromptTrainer;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
@@ -9,7 +14,7 @@ import dev.anomalyedge.model.ClipArchitecture;
 import dev.anomalyedge.text.PromptDims;
 import dev.anomalyedge.text.PromptLearner;
 import dev.anomalyedge.text.TextEncoder;
-import dev.anomalyedge.text.TorchRuntime;
+import dev.anomalyedge.torch.TorchRuntime;
 import dev.anomalyedge.training.data.DatasetLoader;
 import dev.anomalyedge.training.data.Format;
 import dev.anomalyedge.training.data.Sample;
@@ -138,6 +143,6 @@ class FeatureStoreTest {
         FeatureGraph second = FeatureGraph.ensure(tmp.resolve("c"), clip, "sha-a", arch, settings, log::add);
         assertEquals(first, second);
         assertTrue(log.get(0).startsWith("building") && log.get(1).startsWith("reusing"), log.toString());
-        assertEquals(FeatureGraph.contentHash(first.model(), first.model().resolveSibling("visual.onnx.data")), first.sha256());
+        assertEquals(dev.anomalyedge.util.Digests.sha256(first.model(), first.model().resolveSibling("visual.onnx.data")), first.sha256());
     }
 }

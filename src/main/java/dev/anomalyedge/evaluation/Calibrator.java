@@ -1,4 +1,4 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.evaluation;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,4 +1,6 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.features;
+
+import dev.anomalyedge.util.Digests;
 
 import dev.anomalyedge.tensor.Half;
 
@@ -115,16 +117,7 @@ public final class FeatureCache {
      * description, each followed by a newline.
      */
     public static String key(String graphSha256, String imageSha256, String preprocessing) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            for (String part : new String[] {graphSha256, imageSha256, preprocessing}) {
-                d.update(part.getBytes(StandardCharsets.UTF_8));
-                d.update((byte) '\n');
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always provides SHA-256", e);
-        }
+        return Digests.sha256Lines(graphSha256, imageSha256, preprocessing);
     }
 
     /** Whether an entry file exists for {@code key} (not read; a corrupt entry still counts as a miss when read). */

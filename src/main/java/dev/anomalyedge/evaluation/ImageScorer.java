@@ -1,4 +1,6 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.evaluation;
+
+import dev.anomalyedge.features.FeatureStore;
 
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.image.ImageDecoder;

@@ -1,4 +1,4 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
 
 import org.junit.jupiter.api.Test;
 

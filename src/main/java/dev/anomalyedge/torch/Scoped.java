@@ -1,4 +1,4 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.function.Supplier;
 
 /** Runs libtorch code so that every temporary native object is freed when it returns. */
-final class Scoped {
+public final class Scoped {
     private Scoped() {}
 
     /**
@@ -14,7 +14,7 @@ final class Scoped {
      * except the tensor it returns (which must be newly created by {@code body}). That tensor belongs to the caller's
      * innermost PointerScope when there is one, otherwise to the caller, who must {@code close()} it.
      */
-    static Tensor compute(Supplier<Tensor> body) {
+    public static Tensor compute(Supplier<Tensor> body) {
         Tensor result;
         try (PointerScope scope = new PointerScope()) {
             result = body.get();
@@ -29,7 +29,7 @@ final class Scoped {
     }
 
     /** Like {@link #compute} but returns nothing: every native object created by {@code body} is released. */
-    static void run(Runnable body) {
+    public static void run(Runnable body) {
         try (PointerScope scope = new PointerScope()) {
             body.run();
         }
@@ -39,7 +39,7 @@ final class Scoped {
      * Creates a tensor that will be owned by a long-lived object (a field): it is detached from every PointerScope
      * and must be released with {@code close()} by its owner.
      */
-    static Tensor owned(Supplier<Tensor> body) {
+    public static Tensor owned(Supplier<Tensor> body) {
         Tensor result;
         try (PointerScope scope = new PointerScope()) {
             result = body.get();

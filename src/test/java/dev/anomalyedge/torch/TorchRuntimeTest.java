@@ -1,4 +1,4 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;

@@ -1,4 +1,4 @@
-package dev.anomalyedge.training;
+package dev.anomalyedge.features;
 
 import dev.anomalyedge.tensor.Half;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,6 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
+
+import dev.anomalyedge.torch.TorchRuntime;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,6 @@
-package dev.anomalyedge.text;
+package dev.anomalyedge.torch;
+
+import dev.anomalyedge.util.Causes;
 
 /**
  * Runs a native-library load action at most once. Success is remembered; so is failure: every later call rethrows
@@ -25,16 +27,10 @@ final class OnceLoader {
                 action.run();
                 loaded = true;
             } catch (Throwable t) {
-                failure = new IllegalStateException("cannot load " + what + ": " + causes(t), t);
+                failure = new IllegalStateException("cannot load " + what + ": " + Causes.chain(t), t);
                 throw failure;
             }
         }
     }
 
-    /** "outer <- cause <- root cause": the root usually names the missing library. */
-    private static String causes(Throwable t) {
-        StringBuilder sb = new StringBuilder(String.valueOf(t));
-        for (Throwable c = t.getCause(); c != null && c != t; t = c, c = c.getCause()) sb.append(" <- ").append(c);
-        return sb.toString();
-    }
 }
