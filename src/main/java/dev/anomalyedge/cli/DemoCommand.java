@@ -1,11 +1,9 @@
 package dev.anomalyedge.cli;
 
-import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.synthetic.SyntheticParts;
 import dev.anomalyedge.image.ImageDecoder;
-import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.training.DemoTraining;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,10 +36,8 @@ public class DemoCommand implements Callable<Integer> {
         ModelBundle bundle;
         if (untrained) {
             Console.info(DemoModel.NOTE);
-            DemoModel.Checkpoints ck = DemoModel.writeCheckpoints(DemoModel.architecture(), DemoModel.settings(), DemoModel.SEED,
-                    out.resolve("checkpoints/demo_clip.safetensors"), out.resolve("checkpoints/demo_prompt_learner.safetensors"), DType.F32);
-            bundle = new BundleExporter(Console::info).export(new BundleExporter.Request(ck.clip(), ck.prompts(),
-                    DemoModel.settings(), null, null, out.resolve("models/demo/untrained-1"), "demo", "untrained-1", true, DemoModel.NOTE));
+            bundle = DemoTraining.exportUntrained(out.resolve("checkpoints"), out.resolve("models/demo/untrained-1"), "untrained-1",
+                    Console::info).bundle();
         } else {
             Console.info(DemoTraining.NOTE);
             Path trained = out.resolve("models/demo/trained-1");

@@ -1,11 +1,9 @@
 package dev.anomalyedge.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.config.ApplianceConfig;
-import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.select.Backends;
 import dev.anomalyedge.engine.select.EngineMode;
@@ -29,7 +27,6 @@ import dev.anomalyedge.mqtt.ModelIdentity;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
 import dev.anomalyedge.mqtt.MqttSettings;
-import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.training.DemoTraining;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -161,10 +158,7 @@ public class ApplianceRuntime {
     private void createDemoBundle(ModelRepository repo) throws IOException {
         Path sources = repo.dir().resolve(".demo-sources");
         LOG.infof("model repository %s is empty: generating the built-in demo bundle (untrained)", repo.dir());
-        DemoModel.Checkpoints ck = DemoModel.writeCheckpoints(DemoModel.architecture(), DemoModel.settings(), DemoModel.SEED,
-                sources.resolve("demo_clip.safetensors"), sources.resolve("demo_prompt_learner.safetensors"), DType.F32);
-        new BundleExporter(LOG::info).export(new BundleExporter.Request(ck.clip(), ck.prompts(), DemoModel.settings(), null, null,
-                repo.bundleDir("demo", "untrained-1"), "demo", "untrained-1", true, DemoModel.NOTE));
+        DemoTraining.exportUntrained(sources, repo.bundleDir("demo", "untrained-1"), "untrained-1", LOG::info);
         repo.setActive(new ModelRepository.ModelRef("demo", "untrained-1"));
     }
 

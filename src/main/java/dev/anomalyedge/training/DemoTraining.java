@@ -81,6 +81,23 @@ public final class DemoTraining {
 
     private DemoTraining() {}
 
+    /** The untrained demo model: its checkpoints and the bundle exported from them. */
+    public record Untrained(DemoModel.Checkpoints checkpoints, ModelBundle bundle) {}
+
+    /**
+     * Writes the demo model's checkpoints into {@code sources} (demo_clip.safetensors, demo_prompt_learner.safetensors)
+     * and exports them, through the real checkpoint readers and graph builder, as bundle demo/{@code version} into
+     * {@code bundleDir}. The one way the untrained demo comes to be: the service's first start, {@code demo --untrained}
+     * and the start of the demo training all use it.
+     */
+    public static Untrained exportUntrained(Path sources, Path bundleDir, String version, Consumer<String> log) throws IOException {
+        DemoModel.Checkpoints ck = DemoModel.writeCheckpoints(DemoModel.architecture(), DemoModel.settings(), DemoModel.SEED,
+                sources.resolve("demo_clip.safetensors"), sources.resolve("demo_prompt_learner.safetensors"), DType.F32);
+        ModelBundle bundle = new BundleExporter(log).export(new BundleExporter.Request(ck.clip(), ck.prompts(), DemoModel.settings(),
+                null, null, bundleDir, "demo", version, true, DemoModel.NOTE));
+        return new Untrained(ck, bundle);
+    }
+
     /**
      * Writes the demo checkpoints and both data splits under {@code work}, trains, and writes the bundle to {@code out}
      * (e.g. {@code models/demo/trained-1}).
@@ -98,16 +115,15 @@ public final class DemoTraining {
                                BooleanSupplier cancelled) throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(work);
-        DemoModel.Checkpoints ck = DemoModel.writeCheckpoints(DemoModel.architecture(), DemoModel.settings(), DemoModel.SEED,
-                work.resolve("checkpoints/demo_clip.safetensors"), work.resolve("checkpoints/demo_prompt_learner.safetensors"), DType.F32);
+        Untrained demo = exportUntrained(work.resolve("checkpoints"), work.resolve("untrained"), "untrained", log);
+        DemoModel.Checkpoints ck = demo.checkpoints();
         Path trainData = fresh(work.resolve("data/train"));
         Path validationData = fresh(work.resolve("data/validation"));
         SyntheticDataset.generate(trainData, TRAIN_DATA_SEED, 0, o.goodTrain(), o.anomalousTrain(), o.imageSize());
         SyntheticDataset.generate(validationData, VALIDATION_DATA_SEED, 0, o.goodValidation(), o.anomalousValid(), o.imageSize());
 
         checkCancelled(cancelled);
-        ModelBundle untrainedBundle = new BundleExporter(log).export(new BundleExporter.Request(ck.clip(), ck.prompts(),
-                DemoModel.settings(), null, null, work.resolve("untrained"), "demo", "untrained", true, DemoModel.NOTE));
+        ModelBundle untrainedBundle = demo.bundle();
         Dataset validation = DatasetLoader.load(validationData, Format.MVTEC, LoadOptions.defaults());
         Evaluation.Report untrained;
         try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(untrainedBundle.graphFile(), 1)) {
