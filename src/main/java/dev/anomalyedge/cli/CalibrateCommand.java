@@ -2,7 +2,6 @@ package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.evaluation.Calibrator;
-import dev.anomalyedge.training.Training;
 import dev.anomalyedge.training.data.Dataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,7 +43,7 @@ public class CalibrateCommand implements Callable<Integer> {
         Dataset ds = scoring.load();
         Console.info(String.format(Locale.ROOT, "calibrating %s/%s on %s: %d good, %d anomalous images", bundle.name(), bundle.version(),
                 ds.root(), ds.goodCount(), ds.anomalousCount()));
-        Calibrator.Data cal = new Calibrator.Data(Training.mapUpperBound(bundle.settings()));
+        Calibrator.Data cal = new Calibrator.Data(bundle.settings().mapUpperBound());
         scoring.score(bundle, ds, cal);
         Calibrator.Result r = Calibrator.calibrate(cal, options);
         Map<String, Object> m = r.toManifest();

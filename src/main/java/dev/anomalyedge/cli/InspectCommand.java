@@ -57,8 +57,7 @@ public class InspectCommand implements Callable<Integer> {
         ModelBundle bundle = ModelBundle.load(bundleDir);
         Files.createDirectories(out);
         if (bundle.manifest().demo()) Console.info("note: " + bundle.manifest().note());
-        int taps = bundle.settings().featuresList().size();
-        float mapMax = bundle.settings().tapReduction() == dev.anomalyedge.model.AnomalyClipSettings.TapReduction.SUM ? taps : 1f;
+        float mapMax = (float) bundle.settings().mapUpperBound();
         Calibration calibration = Calibration.fromManifest(bundle.manifest().calibration());
         boolean untrainedDemo = bundle.manifest().demo() && bundle.manifest().training() == null;
         List<Inspector.Result> results;

@@ -22,6 +22,11 @@ public record AnomalyClipSettings(int imageSize, List<Integer> featuresList, int
 
     public enum TapReduction { SUM, MEAN }
 
+    /**
+     * τ, the fixed softmax temperature of every image/patch–text similarity: softmax_c(cos(f, t_c) / τ). The official
+     * code hard-codes 0.07 (CLIP's logit_scale is unused). The one definition: the ONNX graph, the Java scoring head
+     * over cached features and the libtorch loss all read it.
+     */
     public static final double TEMPERATURE = 0.07;
 
     public AnomalyClipSettings {
@@ -40,6 +45,14 @@ public record AnomalyClipSettings(int imageSize, List<Integer> featuresList, int
 
     public static AnomalyClipSettings defaults() {
         return new AnomalyClipSettings(518, List.of(6, 12, 18, 24), 20, List.of(), 12, 9, 4, 4, TapReduction.SUM);
+    }
+
+    /**
+     * The largest value an anomaly map can take: each tap's map is a probability in [0, 1], so K taps summed reach K and
+     * their mean reaches 1. The one definition of the map's range: calibration histograms, overlay colour scales.
+     */
+    public double mapUpperBound() {
+        return tapReduction == TapReduction.SUM ? featuresList.size() : 1;
     }
 
     /** True when 0-based vision block {@code b} of {@code layers} is a DPAM block. */

@@ -231,9 +231,7 @@ public class ApplianceRuntime {
     public Heatmap.Range heatmapRange() {
         LoadedModel m = models.current();
         if (m == null) return Heatmap.Range.fixed(0, 1);
-        var s = m.bundle().settings();
-        return Heatmap.Range.fixed(0, s.tapReduction() == dev.anomalyedge.model.AnomalyClipSettings.TapReduction.SUM
-                ? s.featuresList().size() : 1);
+        return Heatmap.Range.fixed(0, (float) m.bundle().settings().mapUpperBound());
     }
 
     MqttSettings mqttSettings() {

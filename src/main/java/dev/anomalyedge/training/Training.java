@@ -184,7 +184,7 @@ public final class Training {
                 Evaluation.Report validation = null;
                 Calibrator.Result calibrated = null;
                 if (val != null) {
-                    Calibrator.Data cal = new Calibrator.Data(mapUpperBound(settings));
+                    Calibrator.Data cal = new Calibrator.Data(settings.mapUpperBound());
                     try (SelectedEngine engine = openEngine(bundle.dir(), r, log)) {
                         long v0 = System.nanoTime();
                         validation = Evaluation.run(val, ImageScorer.of(engine.engine(), r.engineBatch()), r.engineBatch(), cal,
@@ -232,10 +232,6 @@ public final class Training {
         return backend.startsWith("onnxruntime") ? graph.sha256() : graph.sha256() + "+" + backend;
     }
 
-    /** The largest value of an anomaly map: K taps of probabilities summed, or their mean. */
-    public static double mapUpperBound(AnomalyClipSettings s) {
-        return s.tapReduction() == AnomalyClipSettings.TapReduction.SUM ? s.featuresList().size() : 1.0;
-    }
 
     private static Map<String, Object> withData(Map<String, Object> m, Path data) {
         m.put("data", data.toAbsolutePath().normalize().toString());

@@ -1,5 +1,7 @@
 package dev.anomalyedge.training.torch;
 
+import dev.anomalyedge.model.AnomalyClipSettings;
+
 import dev.anomalyedge.text.TextEncoder;
 import dev.anomalyedge.torch.TorchTensors;
 import org.bytedeco.javacpp.PointerScope;
@@ -48,8 +50,8 @@ import java.util.Arrays;
  * tap by tap as focal, dice_abn, dice_norm) so that float32 results agree with it to about 1e-6 relative (golden cases).
  */
 public final class Losses {
-    /** Fixed softmax temperature of the similarities (the CLIP logit_scale is unused). */
-    public static final double TEMPERATURE = 0.07;
+    /** Fixed softmax temperature of the similarities: {@link AnomalyClipSettings#TEMPERATURE}. */
+    private static final double TEMPERATURE = AnomalyClipSettings.TEMPERATURE;
     /** Weight of the local (pixel) loss, {@code lam} in train.py. */
     public static final double LAM = 4;
     public static final double FOCAL_GAMMA = 2;

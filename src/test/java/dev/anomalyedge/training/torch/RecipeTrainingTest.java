@@ -84,7 +84,7 @@ class RecipeTrainingTest {
             double py = y == 1 ? pa : pn, pOther = y == 1 ? pn : pa;
             double pt = (1 - s) * py + s * pOther + s;
             focal += -(y == 1 ? 0.75 : 0.25) * (1 - pt) * (1 - pt) * Math.log(pt);
-            double gap = (la - ln) * Losses.TEMPERATURE * (y == 1 ? 1 : -1);
+            double gap = (la - ln) * dev.anomalyedge.model.AnomalyClipSettings.TEMPERATURE * (y == 1 ? 1 : -1);
             margin += Math.max(0, Losses.MARGIN - gap);
         }
         focal /= labels.length;
