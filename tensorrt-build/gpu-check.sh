@@ -8,7 +8,7 @@
 # It checks and reassembles the parts, then within BUDGET_S seconds (default 570, i.e. under 10 minutes):
 #   1. host facts (nvidia-smi, CPU, memory) and the TensorRT probe (build-engine --probe);
 #   2. the demo bundle: builds its FP16 plan (in a child JVM, as the service does), compares TensorRT FP16 with ONNX
-#      Runtime FP32 on the same images and times batch 1, 8 and 32 (TrtParityCheck);
+#      Runtime FP32 on the same images and times batch 1, 8 and 32 (the trt-parity command);
 #   3. the full-size random-weight ViT-L/14@336 bundle at 518 px: the same;
 #   4. TrtGpuTest (golden models at every batch size, plan reuse, memory over 10,000 inferences, two workers) with the
 #      time that is left.
@@ -16,7 +16,7 @@
 # Parity is reported as the distribution of |TensorRT - ONNX Runtime| (max, mean, p50/p90/p99/p99.9 over every map
 # pixel and every score); the tolerance is provisional until measured here.
 # --dry-run needs no GPU: it does steps 0 and 1, runs steps 2 and 4 on the CPU (the packed app makes the demo bundle,
-# TrtParityCheck and TrtGpuTest run and report that TensorRT is unavailable) and prints the commands of step 3.
+# trt-parity and TrtGpuTest run and report that TensorRT is unavailable) and prints the commands of step 3.
 # Environment: OUT, WORK (unpack folder, default $TMPDIR/anomalyedge-gpu-check), BUDGET_S, IMAGE_SIZE (518),
 # BATCHES (1,8,32), SKIP_FULL=1, SKIP_TESTS=1.
 set -uo pipefail
@@ -100,7 +100,6 @@ export JAVA_HOME="$work/jre"
 opts=(-Dorg.bytedeco.javacpp.cachedir="$work/javacpp" -XX:+ExitOnOutOfMemoryError)
 jar="$work/app/quarkus-run.jar"
 cp="$work/app/app/*:$work/app/lib/boot/*:$work/app/lib/main/*"
-app_java=("$java" "${opts[@]}" -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "$cp")
 # CUDA toolkit runtime on the host, if any, after the packed one (JavaCPP prefers the jar's libcudart)
 for d in /usr/local/cuda/lib64 /usr/local/cuda-13*/lib64; do [ -d "$d" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"; done
 echo "pack: $(cat "$work/VERSION"), $(( $(date +%s) - start )) s so far" | tee -a "$log_file"
@@ -115,14 +114,15 @@ echo "$probe" | tee -a "$log_file"
 
 demo="$work/demo/models/demo/untrained-1"
 full="$work/vitl14"
-parity=(dev.anomalyedge.engine.trt.TrtParityCheck --batch-sizes "$batches" --max-batch 32 --opt-batch 8)
+# INFO so that the plan build's progress lines (logged by PlanBuildProcess) reach the log; commands default to WARN
+parity=(-Dquarkus.log.console.level=INFO -jar "$jar" trt-parity --batch-sizes "$batches" --max-batch 32 --opt-batch 8)
 test_cp="$work/test/classes:$work/test/lib/*:$cp"
 if [ $dry = 1 ]; then
   log "dry run: steps 2 and 4 run on the CPU (TensorRT steps report that TensorRT is unavailable), step 3 would be"
   cat <<EOF | tee -a "$log_file"
 3. $java -Xmx8g -jar $jar random-clip --arch vit-l-14-336 --out-clip $full/clip.safetensors --out-prompts $full/prompts.safetensors
    $java -Xmx8g -jar $jar export --clip $full/clip.safetensors --prompts $full/prompts.safetensors --image-size ${IMAGE_SIZE:-518} --out $full/bundle
-   TrtParityCheck --bundle $full/bundle ${parity[*]:1} --ort-batch-sizes 1 --ort-iterations 1 --images 4 --json $work/results/full.json
+   $java -Xmx8g ${parity[*]} --bundle $full/bundle --ort-batch-sizes 1 --ort-iterations 1 --images 4 --json $work/results/full.json
 EOF
 elif [ $probe_rc != 0 ]; then
   echo "TensorRT cannot run here (see probe); the JSON says why" | tee -a "$log_file"
@@ -132,7 +132,7 @@ fi
 
 log "2. demo bundle"
 run "demo bundle" "$(( $(left) - 30 ))" "$java" "${opts[@]}" -jar "$jar" demo --untrained --out "$work/demo" \
-  && run "demo: plan, parity, timings" "$(( $(left) - 60 ))" "${app_java[@]}" "${parity[@]}" --bundle "$demo" --ort-batch-sizes 1,8 --images 8 \
+  && run "demo: plan, parity, timings" "$(( $(left) - 60 ))" "$java" "${opts[@]}" "${parity[@]}" --bundle "$demo" --ort-batch-sizes 1,8 --images 8 \
        --json "$work/results/demo.json"
 write_json
 
@@ -143,7 +143,7 @@ if [ "${SKIP_FULL:-0}" != 1 ] && [ $dry = 0 ]; then
       --out-clip "$full/clip.safetensors" --out-prompts "$full/prompts.safetensors" \
     && run "full: export" "$(( $(left) - 60 ))" "$java" "${opts[@]}" -Xmx8g -jar "$jar" export --clip "$full/clip.safetensors" \
       --prompts "$full/prompts.safetensors" --image-size "${IMAGE_SIZE:-518}" --out "$full/bundle" \
-    && run "full: plan, parity, timings" "$(( $(left) - 20 ))" "${app_java[@]}" -Xmx8g "${parity[@]}" --bundle "$full/bundle" \
+    && run "full: plan, parity, timings" "$(( $(left) - 20 ))" "$java" "${opts[@]}" -Xmx8g "${parity[@]}" --bundle "$full/bundle" \
       --ort-batch-sizes 1 --ort-iterations 1 --images 4 --json "$work/results/full.json"
   write_json
 fi

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "AnomalyCLIP zero-shot visual anomaly detection appliance.",
         subcommands = {ServeCommand.class, ExportCommand.class, InspectCommand.class, DemoCommand.class, RandomClipCommand.class,
                 BenchmarkCommand.class, BuildEngineCommand.class, LoadTestCommand.class, TrainCommand.class,
-                EvaluateCommand.class, CalibrateCommand.class, BenchmarkTrainingCommand.class})
+                EvaluateCommand.class, CalibrateCommand.class, BenchmarkTrainingCommand.class,
+                TrtParityCommand.class})
 public class ApplianceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -89,17 +89,17 @@ class TrtGpuTest {
             System.out.println(name + ": " + trt.statusMessage());
             assertEquals("tensorrt-fp16", trt.backend());
             for (int b = 1; b <= MAX_BATCH + 3; b++) { // above MAX_BATCH the engine runs chunks
-                TrtParityCheck.Parity p = TrtParityCheck.compare(ort, trt.engine(), repeat(c, b), b, b);
+                TrtParity.Parity p = TrtParity.compare(ort, trt.engine(), repeat(c, b), b, b);
                 System.out.println(name + " batch " + b + ": " + p);
-                assertTrue(p.within(TrtParityCheck.MAP_TOLERANCE, TrtParityCheck.SCORE_TOLERANCE), name + " batch " + b + ": " + p);
+                assertTrue(p.within(TrtParity.MAP_TOLERANCE, TrtParity.SCORE_TOLERANCE), name + " batch " + b + ": " + p);
             }
             float[] golden = c.npy("scores/image_score.npy").floats();
             float[] scores = trt.engine().score(c.images().floats(), c.count()).scores();
-            for (int i = 0; i < c.count(); i++) assertEquals(golden[i], scores[i], TrtParityCheck.SCORE_TOLERANCE, name + " golden score " + i);
+            for (int i = 0; i < c.count(); i++) assertEquals(golden[i], scores[i], TrtParity.SCORE_TOLERANCE, name + " golden score " + i);
             FeatureBatch f = trt.engine().features(c.images().floats(), c.count());
             FeatureBatch g = ort.features(c.images().floats(), c.count());
             System.out.printf("%s features: max |Δ patch| = %.3e, max |Δ image| = %.3e%n", name,
-                    TrtParityCheck.maxAbsDiff(g.patchFeatures(), f.patchFeatures()), TrtParityCheck.maxAbsDiff(g.imageFeatures(), f.imageFeatures()));
+                    TrtParity.maxAbsDiff(g.patchFeatures(), f.patchFeatures()), TrtParity.maxAbsDiff(g.imageFeatures(), f.imageFeatures()));
             assertEquals(g.patchFeatures().length, f.patchFeatures().length);
         }
     }
@@ -121,7 +121,7 @@ class TrtGpuTest {
             PlanKey key = PlanKey.of(TrtNatives.probe(), TrtPrecision.FP16);
             assertEquals(built, PlanCache.forBundle(bundle).readSidecar(PlanCache.forBundle(bundle).sidecarFile(key)), "not rebuilt");
         }
-        assertTrue(TrtParityCheck.maxAbsDiff(first, second) <= 1e-6, "same plan, same results");
+        assertTrue(TrtParity.maxAbsDiff(first, second) <= 1e-6, "same plan, same results");
     }
 
     @Test
@@ -156,8 +156,8 @@ class TrtGpuTest {
                 List<Future<float[]>> runs = new ArrayList<>();
                 for (int i = 0; i < 16; i++) runs.add(pool.submit(() -> e.engine().score(images, c.count()).maps()));
                 for (Future<float[]> f : runs) {
-                    double d = TrtParityCheck.maxAbsDiff(expected, f.get());
-                    assertTrue(d <= TrtParityCheck.MAP_TOLERANCE, "concurrent run map diff " + d);
+                    double d = TrtParity.maxAbsDiff(expected, f.get());
+                    assertTrue(d <= TrtParity.MAP_TOLERANCE, "concurrent run map diff " + d);
                 }
             } finally {
                 pool.shutdown();

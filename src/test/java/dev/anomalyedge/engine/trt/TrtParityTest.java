@@ -12,13 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TrtParityCheckTest {
+/** The comparison and timing arithmetic of the GPU check, on fake engines and ONNX Runtime against itself. */
+class TrtParityTest {
     @TempDir
     Path dir;
 
@@ -62,9 +62,9 @@ class TrtParityCheckTest {
     @Test
     void compareReportsTheDistributionOverAllChunks() {
         int s = 4, n = 5;
-        float[] images = TrtParityCheck.randomImages(n, s, 1);
+        float[] images = TrtParity.randomImages(n, s, 1);
         FakeEngine ref = new FakeEngine("ref", s, 0, 0), cand = new FakeEngine("cand", s, 0.004f, -0.015f);
-        TrtParityCheck.Parity p = TrtParityCheck.compare(ref, cand, images, n, 2);
+        TrtParity.Parity p = TrtParity.compare(ref, cand, images, n, 2);
         assertEquals(List.of(2, 2, 1), cand.batches, "batches of 2, then the remainder");
         assertEquals(0.004, p.maxScoreDiff(), 1e-6);
         assertEquals(0.015, p.maxMapDiff(), 1e-6);
@@ -76,24 +76,24 @@ class TrtParityCheckTest {
         assertEquals(5 * 0.015 / 80, p.map().mean(), 1e-6);
         assertEquals(5, p.score().count());
         assertTrue(p.finite());
-        assertTrue(p.within(TrtParityCheck.MAP_TOLERANCE, TrtParityCheck.SCORE_TOLERANCE));
-        assertFalse(TrtParityCheck.compare(ref, new FakeEngine("bad", s, 0, 0.03f), images, n, 8).within(2e-2, 1e-2));
+        assertTrue(p.within(TrtParity.MAP_TOLERANCE, TrtParity.SCORE_TOLERANCE));
+        assertFalse(TrtParity.compare(ref, new FakeEngine("bad", s, 0, 0.03f), images, n, 8).within(2e-2, 1e-2));
         assertTrue(p.toString().startsWith("5 images: |Δ map| max 1.500e-02, mean 9.375e-04, p50 0.000e+00, p90 0.000e+00, p99 1.500e-02, "
                 + "p99.9 1.500e-02 over 80 values; |Δ score| max 4.000e-03"), p.toString());
         assertTrue(p.toString().endsWith("provisional tolerance max |Δ map| <= 2e-02, max |Δ score| <= 1e-02: within"), p.toString());
-        assertThrows(EngineException.class, () -> TrtParityCheck.compare(ref, new FakeEngine("x", 5, 0, 0), images, n, 1));
+        assertThrows(EngineException.class, () -> TrtParity.compare(ref, new FakeEngine("x", 5, 0, 0), images, n, 1));
     }
 
     @Test
     void nonFiniteDifferencesAreCountedAndMakeTheMaxInfinite() {
-        TrtParityCheck.Deviation d = TrtParityCheck.Deviation.of(new float[] {0.1f, Float.NaN, 0.3f, Float.POSITIVE_INFINITY});
+        TrtParity.Deviation d = TrtParity.Deviation.of(new float[] {0.1f, Float.NaN, 0.3f, Float.POSITIVE_INFINITY});
         assertEquals(2, d.nonFinite());
         assertEquals(Double.POSITIVE_INFINITY, d.max());
         assertEquals(0.2, d.mean(), 1e-6, "mean of the finite ones");
         assertEquals(0.3f, (float) d.p50(), "nearest rank: 2nd of 4 sorted [0.1, 0.3, inf, inf]");
         assertTrue(d.toString().endsWith("over 4 values (2 NaN/inf)"), d.toString());
-        assertEquals(new TrtParityCheck.Deviation(0, 0, 0, 0, 0, 0, 0, 0), TrtParityCheck.Deviation.of(new float[0]));
-        TrtParityCheck.Deviation ramp = TrtParityCheck.Deviation.of(ramp(1000));
+        assertEquals(new TrtParity.Deviation(0, 0, 0, 0, 0, 0, 0, 0), TrtParity.Deviation.of(new float[0]));
+        TrtParity.Deviation ramp = TrtParity.Deviation.of(ramp(1000));
         assertEquals(500, ramp.p50());
         assertEquals(900, ramp.p90());
         assertEquals(990, ramp.p99());
@@ -114,12 +114,12 @@ class TrtParityCheckTest {
         c.builder(c.settings()).write(model);
         try (OrtAnomalyEngine a = OrtAnomalyEngine.open(model, 1); OrtAnomalyEngine b = OrtAnomalyEngine.open(model, 1)) {
             float[] images = c.images().floats();
-            TrtParityCheck.Parity p = TrtParityCheck.compare(a, b, images, c.count(), 1);
+            TrtParity.Parity p = TrtParity.compare(a, b, images, c.count(), 1);
             assertEquals(c.count(), p.images());
             assertEquals(0.0, p.maxScoreDiff());
             assertEquals(0.0, p.maxMapDiff());
             assertEquals(0.0, p.map().p999());
-            TrtParityCheck.Timing t = TrtParityCheck.time(a, images, 1, 0, 1);
+            TrtParity.Timing t = TrtParity.time(a, images, 1, 0, 1);
             assertEquals("onnxruntime-cpu", t.backend());
             assertTrue(t.msPerImage() > 0);
         }
@@ -127,29 +127,15 @@ class TrtParityCheckTest {
 
     @Test
     void theTableHasOneRowPerBatchAndTheBuildTime() {
-        String table = TrtParityCheck.table(List.of(
-                new TrtParityCheck.Timing("tensorrt-gpu", 1, 20, 2.5),
-                new TrtParityCheck.Timing("tensorrt-gpu", 32, 20, 0.8125),
-                new TrtParityCheck.Timing("onnxruntime-cpu", 1, 2, 950.0)), 183.44);
+        String table = TrtParity.table(List.of(
+                new TrtParity.Timing("tensorrt-gpu", 1, 20, 2.5),
+                new TrtParity.Timing("tensorrt-gpu", 32, 20, 0.8125),
+                new TrtParity.Timing("onnxruntime-cpu", 1, 2, 950.0)), 183.44);
         String[] lines = table.split("\n");
         assertEquals("batch  |    tensorrt-gpu ms/img | onnxruntime-cpu ms/img", lines[0]);
         assertEquals("1      |                  2.500 |                950.000", lines[2]);
         assertEquals("32     |                  0.813 |                      -", lines[3]);
         assertEquals("plan build time: 183.4 s", lines[4]);
-        assertTrue(TrtParityCheck.table(List.of(), null).endsWith("plan build time: - (plan was cached)\n"));
-    }
-
-    @Test
-    void argumentsAndExitStatus() {
-        assertArrayEquals(new int[] {1, 8, 32}, TrtParityCheck.ints("1, 8,32"));
-        assertThrows(EngineException.class, () -> TrtParityCheck.ints("1,0"));
-        assertThrows(EngineException.class, () -> TrtParityCheck.ints("a"));
-        assertEquals(2, TrtParityCheck.run(new String[0]), "usage");
-        assertEquals(2, TrtParityCheck.run(new String[] {"--bundle"}), "option without value");
-        if (!TrtNatives.probe().available()) {
-            Path json = dir.resolve("out/result.json");
-            assertEquals(2, TrtParityCheck.run(new String[] {"--bundle", dir.toString(), "--json", json.toString()}), "no TensorRT here");
-            assertTrue(java.nio.file.Files.isRegularFile(json), "the JSON says why");
-        }
+        assertTrue(TrtParity.table(List.of(), null).endsWith("plan build time: - (plan was cached)\n"));
     }
 }
