@@ -193,7 +193,7 @@ public class BenchmarkTrainingCommand implements Callable<Integer> {
     }
 
     /**
-     * Token ids of "X X … X object." and "X X … X damaged object." with the real CLIP vocabulary (spec 6.2): SOT 49406,
+     * Token ids of "X X … X object." and "X X … X damaged object." with the real CLIP vocabulary (docs/method.md §6.2): SOT 49406,
      * 12 × 343 (x), 13568 (damaged), 14115 (object), 269 (.), EOT 49407, zero padding.
      */
     static long[][] officialTokenIds(int contextLength) {

@@ -4,7 +4,7 @@ package dev.anomalyedge.engine;
  * Runs the AnomalyCLIP vision + scoring model on batches of preprocessed images. Implementations (ONNX Runtime,
  * TensorRT) own their native resources and release them in {@link #close()}.
  *
- * <p>Images are passed as one float array [B, 3, S, S], row-major, already resized and normalised (spec 4.1).
+ * <p>Images are passed as one float array [B, 3, S, S], row-major, already resized and normalised (docs/method.md §4.1).
  */
 public interface AnomalyEngine extends AutoCloseable {
 

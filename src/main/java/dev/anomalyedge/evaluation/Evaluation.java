@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
- * Scores a labelled data set and computes the reference's metrics per class (spec section 9): image AUROC, AP and
+ * Scores a labelled data set and computes the reference's metrics per class (docs/method.md §9): image AUROC, AP and
  * F1-max over the image scores, pixel AUROC and AUPRO over the smoothed maps against the ground-truth masks (resized
  * and binarised by {@link Preprocessor#mask}, as the reference does), then the arithmetic mean over the classes.
  *

@@ -4,7 +4,7 @@ import dev.anomalyedge.graph.Resampling;
 import dev.anomalyedge.model.AnomalyClipSettings;
 
 /**
- * The scoring head of the bundle's graph (spec section 7) applied to precomputed features, in Java (double
+ * The scoring head of the bundle's graph (docs/method.md §7) applied to precomputed features, in Java (double
  * precision): what the engine's {@code score()} returns, without running the vision tower again. Used to measure a
  * prompt learner on cached features before and after training.
  *

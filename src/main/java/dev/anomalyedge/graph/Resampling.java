@@ -2,8 +2,8 @@ package dev.anomalyedge.graph;
 
 /**
  * The fixed linear maps of the pipeline as matrices, computed in double: bilinear resizing
- * ({@code F.interpolate(mode='bilinear', align_corners=False)}, spec 5.2) and SciPy's 1-D Gaussian filter
- * ({@code gaussian_filter} defaults: mode 'reflect', truncate 4, spec 7). A separable 2-D map is then
+ * ({@code F.interpolate(mode='bilinear', align_corners=False)}, docs/method.md §5.2) and SciPy's 1-D Gaussian filter
+ * ({@code gaussian_filter} defaults: mode 'reflect', truncate 4, docs/method.md §7.4). A separable 2-D map is then
  * {@code out = A · in · Aᵀ} with one such matrix A.
  */
 public final class Resampling {
@@ -98,7 +98,7 @@ public final class Resampling {
     }
 
     /**
-     * The ViT positional embedding [1 + g0², d] resized to [1 + g², d] (spec 5.2): the CLS row is kept, the grid rows
+     * The ViT positional embedding [1 + g0², d] resized to [1 + g², d] (docs/method.md §5.2): the CLS row is kept, the grid rows
      * (token 1 + r·g0 + c) are resized per channel with bilinear, align_corners=False. Returns the input itself when
      * g == g0.
      */

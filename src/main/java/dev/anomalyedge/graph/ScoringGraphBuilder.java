@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds AnomalyCLIP's vision tower and scoring (spec sections 5 and 7) as one ONNX model (opset 17, IR 8) whose
+ * Builds AnomalyCLIP's vision tower and scoring (docs/method.md §5 and §7) as one ONNX model (opset 17, IR 8) whose
  * weights live in an external data file beside it.
  *
  * <pre>

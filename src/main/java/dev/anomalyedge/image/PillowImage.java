@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * An immutable decoded image that behaves like a Pillow image of the same {@link PixelMode} under
  * {@code resize((w, h), filter)}, {@code convert('RGB')} and {@code convert('L')} — the operations AnomalyCLIP's
- * pre-processing performs (spec section 4). Pillow version followed: 11.x / 12.x.
+ * pre-processing performs (docs/method.md §4). Pillow version followed: 11.x / 12.x.
  *
  * <p>Storage: 8-bit modes hold {@code bands} interleaved samples per pixel, rows top to bottom; {@link PixelMode#BILEVEL}
  * stores 0/255; {@link PixelMode#P} holds indices plus a 256-entry RGB palette; {@link PixelMode#I16} holds unsigned

@@ -3,7 +3,7 @@ package dev.anomalyedge.image;
 import dev.anomalyedge.image.PillowResample.Filter;
 
 /**
- * AnomalyCLIP's image and ground-truth-mask pre-processing (spec sections 4.1, 4.2), bit-exact with the reference
+ * AnomalyCLIP's image and ground-truth-mask pre-processing (docs/method.md §4.1, §4.2), bit-exact with the reference
  * (torchvision {@code Resize((S, S), BICUBIC)}, {@code CenterCrop} (a no-op), {@code convert('RGB')}, {@code ToTensor},
  * {@code Normalize(OpenAI mean, std)} on a Pillow image).
  */

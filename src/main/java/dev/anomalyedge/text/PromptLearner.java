@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * AnomalyCLIP's prompt learner ({@code AnomalyCLIP_PromptLearner}, spec 6.2) as libtorch tensors.
+ * AnomalyCLIP's prompt learner ({@code AnomalyCLIP_PromptLearner}, docs/method.md §6.2) as libtorch tensors.
  *
  * <p>Learnable parameters (requires_grad): {@code ctx_pos}, {@code ctx_neg} [1, 1, n_ctx, Dt] (context of the normal
  * and of the abnormal prompt) and {@code compound_prompts_text.j} [t_n_ctx, Dt], j = 0 .. depth−2 (deep prompts).
@@ -67,7 +67,7 @@ public final class PromptLearner implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ construction
 
     /**
-     * Builds the learner from a prompt-learner state dict (AnomalyCLIP's checkpoint format, spec 3.2). Every key and
+     * Builds the learner from a prompt-learner state dict (AnomalyCLIP's checkpoint format, docs/method.md §3.2). Every key and
      * shape is checked against {@code dims}; unknown keys are refused (the reference loads strictly).
      */
     public static PromptLearner load(StateDict sd, PromptDims dims) {
@@ -104,7 +104,7 @@ public final class PromptLearner implements AutoCloseable {
     }
 
     /**
-     * A freshly initialised learner, as the reference constructor does (spec 6.2), drawing from a libtorch CPU
+     * A freshly initialised learner, as the reference constructor does (docs/method.md §6.2), drawing from a libtorch CPU
      * generator seeded with {@code seed} in the reference order: ctx_pos, ctx_neg ~ N(0, 0.02²); each deep prompt
      * ~ N(0, 0.02²); one nn.Linear(Dt, 896) with PyTorch's default init (kaiming_uniform(a=√5) weight, U(±1/√Dt)
      * bias), cloned for every j as {@code _get_clones} does. The buffers are rows of the CLIP token-embedding table.
@@ -320,7 +320,7 @@ public final class PromptLearner implements AutoCloseable {
     }
 
     /**
-     * A copy of the current values under the reference key names and order (spec 3.2), ready for
+     * A copy of the current values under the reference key names and order (docs/method.md §3.2), ready for
      * {@link dev.anomalyedge.weights.Safetensors#write}. Token ids are int tensors tagged I32 like the reference's.
      */
     public Map<String, dev.anomalyedge.tensor.Tensor> stateDict() {

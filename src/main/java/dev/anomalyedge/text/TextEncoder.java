@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The frozen CLIP text transformer with AnomalyCLIP's deep prompts (spec 6.3), on libtorch so that the same code
+ * The frozen CLIP text transformer with AnomalyCLIP's deep prompts (docs/method.md §6.3), on libtorch so that the same code
  * computes the bundle's text embeddings and, with autograd, trains the prompt learner.
  *
  * <pre>
@@ -172,7 +172,7 @@ public final class TextEncoder implements AutoCloseable {
         return t.div(torch.linalg_vector_norm(t, new Scalar(2.0), new long[] {-1}, true, new ScalarTypeOptional()));
     }
 
-    /** The forward pass of spec 6.3; all temporaries belong to the caller's PointerScope. */
+    /** The forward pass of docs/method.md §6.3; all temporaries belong to the caller's PointerScope. */
     private Tensor forward(PromptLearner learner, TraceBuilder trace) {
         PromptDims dims = learner.dims();
         Tensor prompts = learner.forward();                                   // [2, L, Dt]

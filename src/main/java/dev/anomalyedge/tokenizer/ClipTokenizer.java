@@ -19,7 +19,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * OpenAI CLIP's byte-level BPE tokenizer, as in AnomalyCLIP's {@code AnomalyCLIP_lib/simple_tokenizer.py}
- * (spec section 6.1).
+ * (docs/method.md §6.1).
  *
  * <p>Vocabulary, in id order: the 256 byte symbols of {@link ByteSymbols} (in their table order), the same 256
  * with {@code </w>}, one entry per merge (the two halves concatenated), then {@code <|startoftext|>} and

@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
  * <p>All native libraries of the preset are extracted into the JavaCPP cache <em>before</em> the first load. Without
  * that, on an empty cache JavaCPP extracts and loads {@code libtorch.so} before {@code libtorch_cpu.so} is there, the
  * dynamic linker picks up a system {@code libtorch_cpu.so} (Debian's libtorch 1.13) instead, and the JVM dies with
- * SIGSEGV in {@code pthread_mutex_lock} (docs/dependencies.md section 3). The first extraction writes about 445 MB
+ * SIGSEGV in {@code pthread_mutex_lock} (docs/runtime-notes.md §2.1). The first extraction writes about 445 MB
  * to {@code ~/.javacpp/cache}.
  *
  * <p>A failed load is remembered: every later call throws the same clear {@link IllegalStateException} instead of

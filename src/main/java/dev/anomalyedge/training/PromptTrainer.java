@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * AnomalyCLIP's training loop ({@code train.py}, spec section 8) over precomputed features:
+ * AnomalyCLIP's training loop ({@code train.py}, docs/method.md §8) over precomputed features:
  * <pre>
  * for epoch in 1..epochs:
  *     order = seeded shuffle of the samples                 (one SplittableRandom(seed) for the whole run)

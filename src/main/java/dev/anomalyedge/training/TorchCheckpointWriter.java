@@ -15,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes a prompt-learner state dict in AnomalyCLIP's own checkpoint format (spec 3.2), the file {@code train.py}
+ * Writes a prompt-learner state dict in AnomalyCLIP's own checkpoint format (docs/method.md §3.2), the file {@code train.py}
  * saves and {@code test.py} loads: {@code torch.save({"prompt_learner": state_dict}, f)}.
  *
  * <p>PyTorch's zip serialisation: an uncompressed zip with one top-level folder {@code <root>} holding

@@ -38,7 +38,7 @@ import static org.bytedeco.cuda.global.cudart.cudaSuccess;
  * A missing library is named in the reason, each of them, with where it was looked for.
  *
  * <p>The probe never throws and is never retried: after a failed {@code Loader.load} JavaCPP's preset class stays
- * uninitialised and every later touch throws an opaque {@code NoClassDefFoundError} (docs/dependencies.md section 3).
+ * uninitialised and every later touch throws an opaque {@code NoClassDefFoundError} (docs/runtime-notes.md §2.2, §3.1).
  * The device used is CUDA device 0.
  */
 public final class TrtNatives {

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * One labelled image of a data set.
  *
- * <p>Masks follow the reference ({@code dataset.py}, anomalyclip.md 4.2): a good image has no mask file and stands for an
+ * <p>Masks follow the reference ({@code dataset.py}, docs/method.md §4.2): a good image has no mask file and stands for an
  * all-zero mask; a mask file is read as grey and binarised with {@code > 0}. An anomalous image may lack a mask
  * ({@code mask == null}): the reference then uses an all-zero mask ("just for classification"); pixel metrics should
  * skip such images.

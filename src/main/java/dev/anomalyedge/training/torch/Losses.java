@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 import java.util.Arrays;
 
 /**
- * AnomalyCLIP's training objective on libtorch, with autograd into the text features (spec section 8; {@code train.py},
+ * AnomalyCLIP's training objective on libtorch, with autograd into the text features (docs/method.md §8; {@code train.py},
  * {@code loss.py}).
  *
  * <p>Inputs: text features t [2, E] (normalised; row 0 normal, row 1 abnormal), the frozen visual features of a batch
