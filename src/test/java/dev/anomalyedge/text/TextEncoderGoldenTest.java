@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The text side against every golden case: each intermediate of spec 6.3 within the README tolerances. */
+/** The text side against every golden case: each intermediate of docs/method.md §6.3 within the README tolerances. */
 class TextEncoderGoldenTest {
     /** The build machine's few cores are shared: keep libtorch's OpenMP pool from spin-waiting (see TorchRuntime). */
     @BeforeAll
