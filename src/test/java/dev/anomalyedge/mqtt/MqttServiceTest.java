@@ -43,8 +43,7 @@ class MqttServiceTest {
 
     @BeforeEach
     void ready() {
-        long until = System.nanoTime() + 120_000_000_000L;
-        while (RestAssured.get("/q/health/ready").statusCode() != 200 && System.nanoTime() < until) sleep(100);
+        Poll.until("appliance ready", Duration.ofSeconds(120), () -> RestAssured.get("/q/health/ready").statusCode() == 200);
         Poll.until("appliance connected to the broker", Duration.ofSeconds(30), () -> RestAssured.get("/q/health/ready").asString()
                 .contains("\"connected\": true"));
     }
@@ -168,13 +167,5 @@ class MqttServiceTest {
             if (r.path("part_id").asText().startsWith("OUT-")) out.add(r);
         }
         return out;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -6,8 +6,13 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Awaitility-style polling: wait for a condition instead of sleeping a fixed time. */
+/**
+ * Awaitility-style polling: waits for a condition, checked every {@link #INTERVAL_MS} ms, up to a deadline, and fails
+ * with what it waited for. The pause is the interval between checks; nothing is ordered by waiting a fixed time.
+ */
 final class Poll {
+    static final long INTERVAL_MS = 10;
+
     private Poll() { }
 
     static void until(String what, Duration timeout, BooleanSupplier condition) {
@@ -21,7 +26,7 @@ final class Poll {
                 fail("timed out after " + timeout.toMillis() + " ms waiting for: " + describe.get());
             }
             try {
-                Thread.sleep(10);
+                Thread.sleep(INTERVAL_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 fail("interrupted waiting for: " + describe.get());
