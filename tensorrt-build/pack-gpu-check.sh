@@ -35,9 +35,9 @@ fi
 if [ $dry = 1 ] && [ ! -d "$app" ]; then
   say "(dry run: $app does not exist yet; the real run builds it with ./mvnw -Pgpu package -DskipTests)"
 else
-  ls "$app"/lib/main/org.bytedeco.tensorrt-*-redist.jar >/dev/null 2>&1 \
+  ls "$app"/lib/*/org.bytedeco.tensorrt-*-redist.jar >/dev/null 2>&1 \
     || fail "$app has no TensorRT redist jar: it is not a -Pgpu build (drop SKIP_BUILD=1)"
-  ls "$app"/lib/main/org.bytedeco.cuda-redist-*.jar >/dev/null 2>&1 || fail "$app has no cuda-redist jar"
+  ls "$app"/lib/*/org.bytedeco.cuda-redist-*.jar >/dev/null 2>&1 || fail "$app has no cuda-redist jar"
   [ -d target/test-classes/dev/anomalyedge/engine/trt ] || fail "no target/test-classes: build without -Dmaven.test.skip"
 fi
 
