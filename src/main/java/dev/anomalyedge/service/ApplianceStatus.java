@@ -13,7 +13,7 @@ import java.util.Optional;
 @ApplicationScoped
 public class ApplianceStatus {
     @Inject
-    Appliance appliance;
+    Appliance app;
 
     /** The model being served, and why this backend. */
     public record Serving(String name, String version, String backend, String backendReason, int imageSize, boolean demo) {}
@@ -27,27 +27,27 @@ public class ApplianceStatus {
      */
     public record ModelState(String fallback, Serving serving, String notReady) {}
 
-    /** Why the inference worker is unhealthy (thread dead, a batch running longer than appliance.batching.stuck-after); empty when fine or not serving. */
+    /** Why the inference worker is unhealthy (thread dead, a batch running longer than app.batching.stuck-after); empty when fine or not serving. */
     public Optional<String> unhealthy() {
-        BatchingWorker worker = appliance.worker();
+        BatchingWorker worker = app.worker();
         if (worker == null) return Optional.empty(); // not serving (one-shot command)
-        return worker.unhealthy(appliance.config().batching().stuckAfter());
+        return worker.unhealthy(app.config().batching().stuckAfter());
     }
 
     public ModelState model() {
-        ModelManager models = appliance.models();
+        ModelManager models = app.models();
         String fallback = models == null ? null : models.repository().fallbackReason().orElse(null);
         LoadedModel m = models == null ? null : models.current();
         if (m == null) {
-            String error = appliance.startupError();
+            String error = app.startupError();
             return new ModelState(fallback, null, error != null ? error : "loading and warming up");
         }
-        return new ModelState(fallback, new Serving(m.name(), m.version(), m.engine().backend(), appliance.engineReason(),
+        return new ModelState(fallback, new Serving(m.name(), m.version(), m.engine().backend(), app.engineReason(),
                 m.imageSize(), m.bundle().manifest().demo()), null);
     }
 
     /** The MQTT publisher's counters; empty when MQTT is off. */
     public Optional<MqttPublisherStats> mqtt() {
-        return appliance.mqttStats();
+        return app.mqttStats();
     }
 }

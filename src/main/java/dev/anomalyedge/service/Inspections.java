@@ -22,7 +22,7 @@ import java.util.List;
 @ApplicationScoped
 public class Inspections {
     @Inject
-    Appliance appliance;
+    Appliance app;
 
     /** An image of a batch, read when its turn comes: one that cannot be read is its own error entry. */
     public interface Image {
@@ -78,16 +78,16 @@ public class Inspections {
         return new Batch(results.size(), failed, results);
     }
 
-    /** A recent result (the last appliance.results.capacity are kept). */
+    /** A recent result (the last app.results.capacity are kept). */
     public InspectionResult recent(String id) {
         return pipeline().store().get(id).orElseThrow(() -> new NotFound("no recent inspection with id '" + id
-                + "' (only the last " + appliance.config().results().capacity() + " are kept)"));
+                + "' (only the last " + app.config().results().capacity() + " are kept)"));
     }
 
     /** A recent result's anomaly map as a jet overlay PNG on its input, on the serving model's fixed colour scale. */
     public byte[] heatmapPng(String id) {
         InspectionResult r = recent(id);
-        return Heatmap.overlayPng(r.resized(), r.anomalyMap(), ResultRouter.overlayRange(appliance.current()), Heatmap.DEFAULT_OPACITY);
+        return Heatmap.overlayPng(r.resized(), r.anomalyMap(), ResultRouter.overlayRange(app.current()), Heatmap.DEFAULT_OPACITY);
     }
 
     /** A recent result's smoothed anomaly map, little-endian float32 [S,S] .npy bytes. */
@@ -105,12 +105,12 @@ public class Inspections {
 
     /** Counts a request refused before inference; reason e.g. queue_full, too_large, unprocessable, deadline. */
     public void rejected(String reason) {
-        ApplianceMetrics metrics = appliance.metrics();
+        ApplianceMetrics metrics = app.metrics();
         if (metrics != null) metrics.rejected(reason);
     }
 
     private InspectionService pipeline() {
-        InspectionService s = appliance.inspections();
+        InspectionService s = app.inspections();
         if (s == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
         return s;
     }

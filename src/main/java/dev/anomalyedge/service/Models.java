@@ -18,7 +18,7 @@ import java.util.Map;
 @ApplicationScoped
 public class Models {
     @Inject
-    Appliance appliance;
+    Appliance app;
 
     /** The repository folder, the active model and every bundle (an unloadable one with its error), as the REST answer. */
     public Map<String, Object> list() throws IOException {
@@ -63,7 +63,7 @@ public class Models {
     }
 
     private ModelManager manager() {
-        ModelManager m = appliance.models();
+        ModelManager m = app.models();
         if (m == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
         return m;
     }

@@ -30,7 +30,7 @@ import java.util.Map;
 @ApplicationScoped
 public class Trainings {
     @Inject
-    Appliance appliance;
+    Appliance app;
 
     /** A job request; only {@code data} is required, the rest defaults to the reference recipe and the active model. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -52,7 +52,7 @@ public class Trainings {
         }
         Path data = Path.of(body.data());
         if (!Files.isDirectory(data)) throw new IllegalArgumentException("data folder " + data + " does not exist on the appliance");
-        LoadedModel active = appliance.current();
+        LoadedModel active = app.current();
         if (active == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "no model is loaded yet");
         BundleManifest m = active.bundle().manifest();
         Path clip = body.clip() != null ? Path.of(body.clip()) : sourcePath(m, "clip");
@@ -62,7 +62,7 @@ public class Trainings {
         Path prompts = body.prompts() != null ? Path.of(body.prompts()) : active.bundle().dir().resolve(m.files().promptLearner());
         String name = body.name() != null ? body.name() : active.name();
         String version = body.version() != null ? body.version() : "trained-" + System.currentTimeMillis() / 1000;
-        ModelRepository repository = appliance.models().repository();
+        ModelRepository repository = app.models().repository();
         Path out = repository.bundleDir(name, version);
         if (Files.exists(out)) throw new IllegalArgumentException("model " + name + "/" + version + " already exists");
         PromptTrainer.Options reference = PromptTrainer.Options.official();
@@ -87,14 +87,14 @@ public class Trainings {
             throw new IllegalArgumentException("'target_false_alarm_rate' and 'target_recall' calibrate on 'validation_data'; give it too");
         }
         b.device(body.device());
-        ApplianceConfig.Training cache = appliance.config().training();
+        ApplianceConfig.Training cache = app.config().training();
         b.cache(cache.cacheDir().orElseGet(TrainRequest::defaultCacheDir), cache.cacheMaxBytes());
-        // features and validation on the backend this appliance serves with (appliance.engine.backend)
-        b.engine(EngineFactory.mode(appliance.config()));
+        // features and validation on the backend this appliance serves with (app.engine.backend)
+        b.engine(EngineFactory.mode(app.config()));
         return b.build();
     }
 
-    /** All jobs of this run of the appliance. */
+    /** All jobs of this run of the app. */
     public List<TrainingJobs.JobStatus> list() {
         return jobs().list();
     }
@@ -118,7 +118,7 @@ public class Trainings {
             throw new Conflict("Job not finished", "job " + id + " is " + s.state() + "; only a SUCCEEDED job can be activated");
         }
         Path dir = Path.of(s.bundleDir());
-        LoadedModel m = appliance.models().activate(dir.getParent().getFileName().toString(), dir.getFileName().toString());
+        LoadedModel m = app.models().activate(dir.getParent().getFileName().toString(), dir.getFileName().toString());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.name());
         out.put("version", m.version());
@@ -127,7 +127,7 @@ public class Trainings {
     }
 
     private TrainingJobs jobs() {
-        TrainingJobs jobs = appliance.training();
+        TrainingJobs jobs = app.training();
         if (jobs == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
         return jobs;
     }

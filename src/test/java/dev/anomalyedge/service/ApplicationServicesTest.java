@@ -46,9 +46,9 @@ class ApplicationServicesTest {
         serving.start();
         assertTrue(serving.awaitFirstModel(120, TimeUnit.SECONDS), "not ready after 120 s: " + serving.startupError());
         inspections = new Inspections();
-        inspections.appliance = serving;
+        inspections.app = serving;
         trainings = new Trainings();
-        trainings.appliance = serving;
+        trainings.app = serving;
     }
 
     @AfterAll
@@ -133,11 +133,11 @@ class ApplicationServicesTest {
     void anApplianceThatIsNotServingAnswersUnavailable() throws Exception {
         Appliance dormant = ApplianceRestartTest.appliance(Golden.tempDir("dormant-"), false);
         Inspections in = new Inspections();
-        in.appliance = dormant;
+        in.app = dormant;
         Trainings tr = new Trainings();
-        tr.appliance = dormant;
+        tr.app = dormant;
         ApplianceStatus status = new ApplianceStatus();
-        status.appliance = dormant;
+        status.app = dormant;
 
         InspectionException e = assertThrows(InspectionException.class, () -> in.inspect(part(4), "f.png", null));
         assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
@@ -156,7 +156,7 @@ class ApplicationServicesTest {
     @Test
     void theServingModelIsReported() {
         ApplianceStatus status = new ApplianceStatus();
-        status.appliance = serving;
+        status.app = serving;
         ApplianceStatus.Serving s = status.model().serving();
         assertEquals("demo", s.name());
         assertEquals("untrained-1", s.version());
