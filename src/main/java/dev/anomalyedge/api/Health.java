@@ -1,8 +1,7 @@
 package dev.anomalyedge.api;
 
-import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
-import dev.anomalyedge.service.ApplianceRuntime;
+import dev.anomalyedge.service.ApplianceStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -10,6 +9,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
+
+import java.util.Optional;
 
 /**
  * Health for the orchestrator: liveness = the process answers, its inference worker thread runs and no batch has run
@@ -23,13 +24,11 @@ public class Health {
     @ApplicationScoped
     public static class Live implements HealthCheck {
         @Inject
-        ApplianceRuntime runtime;
+        ApplianceStatus status;
 
         @Override
         public HealthCheckResponse call() {
-            if (runtime.worker() == null) return HealthCheckResponse.named("appliance").up().build(); // not serving (one-shot command)
-            var stuckAfter = runtime.config().batching().stuckAfter();
-            return runtime.worker().unhealthy(stuckAfter)
+            return status.unhealthy()
                     .map(reason -> HealthCheckResponse.named("appliance").down().withData("reason", reason).build())
                     .orElseGet(() -> HealthCheckResponse.named("appliance").up().build());
         }
@@ -39,21 +38,19 @@ public class Health {
     @ApplicationScoped
     public static class Model implements HealthCheck {
         @Inject
-        ApplianceRuntime runtime;
+        ApplianceStatus status;
 
         @Override
         public HealthCheckResponse call() {
             HealthCheckResponseBuilder b = HealthCheckResponse.named("model");
-            LoadedModel m = runtime.models() == null ? null : runtime.models().current();
+            ApplianceStatus.ModelState state = status.model();
             // active.json could not be followed at start (empty, unreadable, or naming no loadable bundle)
-            if (runtime.models() != null) runtime.models().repository().fallbackReason().ifPresent(r -> b.withData("fallback", r));
-            if (m == null) {
-                b.down().withData("reason", runtime.startupError() != null ? runtime.startupError() : "loading and warming up");
-                return b.build();
-            }
-            return b.up().withData("name", m.name()).withData("version", m.version()).withData("backend", m.engine().backend())
-                    .withData("backend_reason", String.valueOf(runtime.engineReason()))
-                    .withData("image_size", m.imageSize()).withData("demo", m.bundle().manifest().demo()).build();
+            if (state.fallback() != null) b.withData("fallback", state.fallback());
+            ApplianceStatus.Serving m = state.serving();
+            if (m == null) return b.down().withData("reason", state.notReady()).build();
+            return b.up().withData("name", m.name()).withData("version", m.version()).withData("backend", m.backend())
+                    .withData("backend_reason", String.valueOf(m.backendReason()))
+                    .withData("image_size", m.imageSize()).withData("demo", m.demo()).build();
         }
     }
 
@@ -61,13 +58,14 @@ public class Health {
     @ApplicationScoped
     public static class Mqtt implements HealthCheck {
         @Inject
-        ApplianceRuntime runtime;
+        ApplianceStatus status;
 
         @Override
         public HealthCheckResponse call() {
             HealthCheckResponseBuilder b = HealthCheckResponse.named("mqtt").up();
-            if (!runtime.mqttEnabled()) return b.withData("enabled", false).build();
-            MqttPublisherStats s = runtime.mqttStats().orElseThrow();
+            Optional<MqttPublisherStats> stats = status.mqtt();
+            if (stats.isEmpty()) return b.withData("enabled", false).build();
+            MqttPublisherStats s = stats.get();
             b.withData("enabled", true).withData("connected", s.connected()).withData("backlog", s.backlog())
                     .withData("published", s.published()).withData("dropped", s.dropped())
                     .withData("rejected", s.rejected()).withData("dead_lettered", s.deadLettered())

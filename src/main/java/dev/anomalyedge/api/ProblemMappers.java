@@ -3,7 +3,9 @@ package dev.anomalyedge.api;
 import dev.anomalyedge.bundle.BundleException;
 import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.ModelManager;
-import dev.anomalyedge.service.ApplianceRuntime;
+import dev.anomalyedge.service.Conflict;
+import dev.anomalyedge.service.Inspections;
+import dev.anomalyedge.service.NotFound;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
@@ -18,12 +20,12 @@ public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @Inject
-    ApplianceRuntime runtime;
+    Inspections inspections;
 
     @ServerExceptionMapper
     public Response inspection(InspectionException e) {
         String reason = e.kind().name().toLowerCase();
-        if (runtime.metrics() != null) runtime.metrics().rejected(reason);
+        inspections.rejected(reason);
         return switch (e.kind()) {
             case BAD_REQUEST -> Problem.response(Response.Status.BAD_REQUEST, "Bad request", e.getMessage());
             case TOO_LARGE -> Problem.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "Image too large", e.getMessage());
@@ -52,7 +54,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unsupported(NotSupportedException e) {
-        if (runtime.metrics() != null) runtime.metrics().rejected("unsupported_media_type");
+        inspections.rejected("unsupported_media_type");
         return Problem.response(Response.Status.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
                 "send image/png, image/jpeg, image/bmp, application/octet-stream or multipart/form-data with a 'file' part");
     }
@@ -60,6 +62,16 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
         return Problem.response(Response.Status.NOT_FOUND, "Not found", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFound e) {
+        return Problem.response(Response.Status.NOT_FOUND, "Not found", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response conflict(Conflict e) {
+        return Problem.response(Response.Status.CONFLICT, e.title(), e.getMessage());
     }
 
     @ServerExceptionMapper

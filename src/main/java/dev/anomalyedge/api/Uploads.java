@@ -1,8 +1,8 @@
 package dev.anomalyedge.api;
 
+import dev.anomalyedge.config.ApplianceConfig;
 import dev.anomalyedge.inspection.InspectionException;
-import dev.anomalyedge.inspection.InspectionService;
-import dev.anomalyedge.service.ApplianceRuntime;
+import dev.anomalyedge.service.Inspections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
@@ -11,21 +11,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Reading uploads within appliance.limits.max-upload-bytes, checked part ids, and the serving inspection pipeline. */
+/** Reading uploads within the request limits (appliance.limits.*): bodies, files, batches of files and checked part ids. */
 @ApplicationScoped
 public class Uploads {
     @Inject
-    ApplianceRuntime runtime;
-
-    public InspectionService service() {
-        InspectionService s = runtime.inspections();
-        if (s == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
-        return s;
-    }
+    ApplianceConfig config;
 
     public byte[] readLimited(InputStream in) throws IOException {
-        long limit = runtime.config().limits().maxUploadBytes();
+        long limit = config.limits().maxUploadBytes();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[64 * 1024];
         long total = 0;
@@ -43,15 +39,38 @@ public class Uploads {
 
     /** The request's part id, the form field before the X-Part-Id header, checked by {@link PartIds} (null when none). */
     public String partId(String formField, String header) {
-        return PartIds.check(formField != null ? formField : header, runtime.config().limits().maxPartIdLength());
+        return PartIds.check(formField != null ? formField : header, config.limits().maxPartIdLength());
     }
 
     public byte[] readUpload(FileUpload f) throws IOException {
-        long limit = runtime.config().limits().maxUploadBytes();
+        long limit = config.limits().maxUploadBytes();
         if (f.size() > limit) {
             throw new InspectionException(InspectionException.Kind.TOO_LARGE, f.fileName() + ": upload of " + f.size()
                     + " bytes exceeds " + limit + " bytes (appliance.limits.max-upload-bytes)");
         }
         return Files.readAllBytes(f.uploadedFile());
+    }
+
+    /**
+     * The images of a batch request, the parts named 'file' then 'files', each read when the batch gets to it; at least
+     * one and at most appliance.limits.max-batch-images.
+     */
+    public List<Inspections.Image> batch(List<FileUpload> files, List<FileUpload> more) {
+        List<Inspections.Image> all = new ArrayList<>();
+        for (List<FileUpload> parts : List.of(files == null ? List.<FileUpload>of() : files, more == null ? List.<FileUpload>of() : more)) {
+            for (FileUpload f : parts) {
+                all.add(new Inspections.Image() {
+                    @Override public String source() { return f.fileName(); }
+                    @Override public byte[] read() throws IOException { return readUpload(f); }
+                });
+            }
+        }
+        if (all.isEmpty()) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "no 'file' parts in the batch");
+        int max = config.limits().maxBatchImages();
+        if (all.size() > max) {
+            throw new InspectionException(InspectionException.Kind.TOO_LARGE, all.size() + " images in one batch; the limit is " + max
+                    + " (appliance.limits.max-batch-images)");
+        }
+        return all;
     }
 }

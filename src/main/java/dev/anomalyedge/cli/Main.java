@@ -14,7 +14,7 @@ public class Main {
     public static void main(String... args) {
         boolean serve = args.length == 0 || args[0].equals("serve");
         if (!serve) {
-            System.setProperty(dev.anomalyedge.service.ApplianceRuntime.COMMAND_MODE, "true");
+            System.setProperty(dev.anomalyedge.service.Appliance.COMMAND_MODE, "true");
             System.setProperty("quarkus.http.host-enabled", "false");
             System.setProperty("quarkus.banner.enabled", "false");
             System.setProperty("quarkus.log.console.level", System.getProperty("quarkus.log.console.level", "WARN"));

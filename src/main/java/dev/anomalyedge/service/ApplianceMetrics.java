@@ -29,7 +29,7 @@ public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anom
     private final Counter expired;
     private final MultiGauge activeModel;
 
-    ApplianceMetrics(MeterRegistry registry, ApplianceRuntime runtime) {
+    ApplianceMetrics(MeterRegistry registry, Appliance appliance) {
         this.registry = registry;
         this.inference = Timer.builder("appliance.inference").description("engine time per batch")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(2))
@@ -43,24 +43,24 @@ public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anom
                 .register(registry);
         this.activeModel = MultiGauge.builder("appliance.model.active").description("1 for the model being served")
                 .register(registry);
-        Gauge.builder("appliance.queue.depth", runtime, r -> r.worker() == null ? 0 : r.worker().queued())
+        Gauge.builder("appliance.queue.depth", appliance, r -> r.worker() == null ? 0 : r.worker().queued())
                 .description("requests waiting for the engine").register(registry);
-        Gauge.builder("appliance.mqtt.connected", runtime, r -> stat(r, s -> s.connected() ? 1 : 0)).register(registry);
-        Gauge.builder("appliance.mqtt.published", runtime, r -> stat(r, MqttPublisherStats::published))
+        Gauge.builder("appliance.mqtt.connected", appliance, r -> stat(r, s -> s.connected() ? 1 : 0)).register(registry);
+        Gauge.builder("appliance.mqtt.published", appliance, r -> stat(r, MqttPublisherStats::published))
                 .description("results acknowledged by the broker").register(registry);
-        Gauge.builder("appliance.mqtt.backlog", runtime, r -> stat(r, MqttPublisherStats::backlog))
+        Gauge.builder("appliance.mqtt.backlog", appliance, r -> stat(r, MqttPublisherStats::backlog))
                 .description("results stored on disk waiting for the broker").register(registry);
-        Gauge.builder("appliance.mqtt.dropped", runtime, r -> stat(r, MqttPublisherStats::dropped))
+        Gauge.builder("appliance.mqtt.dropped", appliance, r -> stat(r, MqttPublisherStats::dropped))
                 .description("results dropped by the store-and-forward bound or lost to damaged records").register(registry);
-        Gauge.builder("appliance.mqtt.rejected", runtime, r -> stat(r, MqttPublisherStats::rejected))
+        Gauge.builder("appliance.mqtt.rejected", appliance, r -> stat(r, MqttPublisherStats::rejected))
                 .description("broker refusals of results (PUBACK error reason codes), retried or dead-lettered").register(registry);
-        Gauge.builder("appliance.mqtt.dead.lettered", runtime, r -> stat(r, MqttPublisherStats::deadLettered))
+        Gauge.builder("appliance.mqtt.dead.lettered", appliance, r -> stat(r, MqttPublisherStats::deadLettered))
                 .description("results that can never be delivered, moved to the dead-letter folder").register(registry);
-        Gauge.builder("appliance.mqtt.dead.letter.files", runtime, r -> stat(r, MqttPublisherStats::deadLetterFiles))
+        Gauge.builder("appliance.mqtt.dead.letter.files", appliance, r -> stat(r, MqttPublisherStats::deadLetterFiles))
                 .description("dead letters on disk now").register(registry);
     }
 
-    private static double stat(ApplianceRuntime r, java.util.function.ToDoubleFunction<MqttPublisherStats> f) {
+    private static double stat(Appliance r, java.util.function.ToDoubleFunction<MqttPublisherStats> f) {
         return r.mqttStats().map(f::applyAsDouble).orElse(0.0);
     }
 

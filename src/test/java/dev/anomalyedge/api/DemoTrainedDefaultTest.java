@@ -14,7 +14,6 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A fresh appliance serves the untrained demo at once, trains the demo prompts on the built-in synthetic parts in the
@@ -37,13 +36,10 @@ class DemoTrainedDefaultTest {
     }
 
     @Test
-    void theBuiltInDefaultBecomesTheTrainedCalibratedDemo() throws InterruptedException {
+    void theBuiltInDefaultBecomesTheTrainedCalibratedDemo() {
         ServiceReady.await();
-        long until = System.nanoTime() + 300_000_000_000L;
-        while (!"trained-1".equals(RestAssured.get("/api/v1/models").jsonPath().getString("active.version"))) {
-            if (System.nanoTime() > until) fail("demo/trained-1 not active after 300 s: " + RestAssured.get("/api/v1/models").asString());
-            Thread.sleep(500);
-        }
+        ServiceReady.until(java.time.Duration.ofSeconds(300), () -> RestAssured.get("/api/v1/models").jsonPath().getString("active.version"),
+                "trained-1"::equals, v -> "demo/trained-1 not active after 300 s: " + RestAssured.get("/api/v1/models").asString());
         given().get("/api/v1/models").then()
                 .body("models.size()", equalTo(2)) // demo/untrained-1 and demo/trained-1; work folders are not models
                 .body("models.find { it.version == 'trained-1' }.calibrated", equalTo(true))

@@ -2,24 +2,40 @@ package dev.anomalyedge.api;
 
 import io.restassured.RestAssured;
 
+import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Waits (bounded) until the appliance reports ready: the model loads in the background after start-up. */
+/** Waits (bounded) for what the appliance does in the background: readiness after start-up, a state over REST. */
 final class ServiceReady {
     private ServiceReady() {}
 
+    /** Until the appliance reports ready: the model loads in the background after start-up. */
     static void await() {
-        long until = System.nanoTime() + 120_000_000_000L;
-        while (System.nanoTime() < until) {
-            if (RestAssured.get("/q/health/ready").statusCode() == 200) return;
+        until(Duration.ofSeconds(120), () -> RestAssured.get("/q/health/ready").statusCode(), status -> status == 200,
+                status -> "appliance not ready within 120 s: " + RestAssured.get("/q/health/ready").asString());
+    }
+
+    /**
+     * Asks {@code probe} until its answer is {@code done} and returns that answer; fails with {@code failure} of the last
+     * answer after {@code timeout}.
+     */
+    static <T> T until(Duration timeout, Supplier<T> probe, Predicate<T> done, java.util.function.Function<T, String> failure) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T answer = probe.get();
+        while (!done.test(answer)) {
+            if (System.nanoTime() > deadline) fail(failure.apply(answer));
             try {
-                Thread.sleep(100);
+                Thread.sleep(50); // the pause between probes; what the caller waits for is the condition
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                fail("interrupted while waiting");
             }
+            answer = probe.get();
         }
-        fail("appliance not ready within 120 s: " + RestAssured.get("/q/health/ready").asString());
+        return answer;
     }
 
     /** A demo-style part image as PNG bytes. */

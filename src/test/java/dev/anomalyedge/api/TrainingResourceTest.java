@@ -17,7 +17,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Training jobs over REST: start on a data folder, follow, activate the new bundle; cancel; the API key. */
 @QuarkusTest
@@ -104,15 +103,12 @@ class TrainingResourceTest {
         given().header("X-API-Key", "test-key").post("/api/v1/training-jobs/" + id + "/activate").then().statusCode(409);
     }
 
-    static String awaitFinished(String id) throws InterruptedException {
-        long until = System.nanoTime() + 180_000_000_000L;
-        while (System.nanoTime() < until) {
-            String state = given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).then().statusCode(200)
-                    .extract().jsonPath().getString("state");
-            if (state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED")) return state;
-            Thread.sleep(250);
-        }
-        fail("training job " + id + " did not finish in 180 s");
-        return null;
+    /** The job's final state (SUCCEEDED, FAILED or CANCELLED), polled within 180 s. */
+    static String awaitFinished(String id) {
+        return ServiceReady.until(java.time.Duration.ofSeconds(180),
+                () -> given().header("X-API-Key", "test-key").get("/api/v1/training-jobs/" + id).then().statusCode(200)
+                        .extract().jsonPath().getString("state"),
+                state -> state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED"),
+                state -> "training job " + id + " did not finish in 180 s (" + state + ")");
     }
 }

@@ -9,10 +9,10 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,30 +25,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ApplianceRestartTest {
 
-    static ApplianceRuntime runtime(Path models) {
+    /** An appliance on {@code models} as Quarkus would inject it, with the ONNX Runtime backend on one thread. */
+    static Appliance appliance(Path models, boolean demoTrained) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(ApplianceConfig.class)
                 .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter()) // "10s" as Quarkus reads it
                 .withSources(new PropertiesConfigSource(Map.of(
                         "appliance.models.dir", models.toString(),
-                        "appliance.models.demo-trained", "true",
+                        "appliance.models.demo-trained", String.valueOf(demoTrained),
                         "appliance.engine.backend", "onnxruntime",
                         "appliance.engine.threads", "1"), "restart-test", 500))
                 .build();
-        ApplianceRuntime rt = new ApplianceRuntime();
-        rt.config = config.getConfigMapping(ApplianceConfig.class);
-        rt.registry = new SimpleMeterRegistry();
-        rt.json = new ObjectMapper();
-        return rt;
-    }
-
-    /** Polls (bounded) until {@code dir} exists or the loader ended. */
-    private static void awaitDemoTraining(ApplianceRuntime rt, Path dir) throws InterruptedException {
-        long until = System.nanoTime() + 120_000_000_000L;
-        while (!Files.isDirectory(dir) && rt.loading()) {
-            if (System.nanoTime() > until) throw new AssertionError("the demo training did not start within 120 s");
-            Thread.sleep(20);
-        }
+        Appliance a = new Appliance();
+        a.config = config.getConfigMapping(ApplianceConfig.class);
+        a.registry = new SimpleMeterRegistry();
+        a.json = new ObjectMapper();
+        return a;
     }
 
     @Test
@@ -56,31 +48,27 @@ class ApplianceRestartTest {
         Random random = new Random(20261202L);
         for (int i = 0; i < 20; i++) {
             Path models = Golden.tempDir("restart-" + i + "-");
-            ApplianceRuntime rt = runtime(models);
-            rt.start();
-            if (i % 2 == 0) {
-                Thread.sleep(random.nextInt(2500));          // somewhere in demo export, model load or warm-up
-            } else {
-                awaitDemoTraining(rt, models.resolve(".demo-training"));
-                Thread.sleep(random.nextInt(4000));          // somewhere in the demo training
+            Appliance a = appliance(models, true);
+            a.start();
+            if (i % 2 == 1) {
+                // the demo training starts on the loader right after the untrained demo serves
+                assertTrue(a.awaitFirstModel(120, TimeUnit.SECONDS), "round " + i + ": no model after 120 s: " + a.startupError());
             }
-            rt.stop();
-            assertFalse(rt.loading(), "round " + i + ": the model loader outlived stop()");
+            // where to interrupt: somewhere in demo export, model load or warm-up (even rounds) or in the demo training
+            // (odd rounds); the assertions below hold wherever that is
+            Thread.sleep(random.nextInt(i % 2 == 0 ? 2500 : 4000));
+            a.stop();
+            assertFalse(a.loading(), "round " + i + ": the model loader outlived stop()");
             assertFalse(dev.anomalyedge.torch.TorchRuntime.leased(), "round " + i + ": libtorch still in use after stop()");
         }
         // and the appliance still works in this process afterwards
-        Path models = Golden.tempDir("restart-final-");
-        ApplianceRuntime rt = runtime(models);
-        rt.start();
+        Appliance a = appliance(Golden.tempDir("restart-final-"), false);
+        a.start();
         try {
-            long until = System.nanoTime() + 120_000_000_000L;
-            while (!rt.ready()) {
-                if (System.nanoTime() > until) throw new AssertionError("not ready after 120 s: " + rt.startupError());
-                Thread.sleep(20);
-            }
-            assertTrue(rt.ready());
+            assertTrue(a.awaitFirstModel(120, TimeUnit.SECONDS), "not ready after 120 s: " + a.startupError());
+            assertTrue(a.ready());
         } finally {
-            rt.stop();
+            a.stop();
         }
     }
 }

@@ -1,0 +1,224 @@
+package dev.anomalyedge.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anomalyedge.bundle.ModelRepository;
+import dev.anomalyedge.config.ApplianceConfig;
+import dev.anomalyedge.engine.select.Backends;
+import dev.anomalyedge.engine.select.EngineSelector;
+import dev.anomalyedge.engine.select.NativeProbe;
+import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.DecodeGate;
+import dev.anomalyedge.inspection.InspectionService;
+import dev.anomalyedge.inspection.LoadedModel;
+import dev.anomalyedge.inspection.ModelManager;
+import dev.anomalyedge.inspection.ResultStore;
+import dev.anomalyedge.mqtt.DropPolicy;
+import dev.anomalyedge.mqtt.ModelIdentity;
+import dev.anomalyedge.mqtt.MqttPublisherStats;
+import dev.anomalyedge.mqtt.MqttResultPublisher;
+import dev.anomalyedge.mqtt.MqttSettings;
+import dev.anomalyedge.training.TrainingJobs;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The serving appliance's lifecycle, and nothing else: on start (never for one-shot commands) it creates the domain
+ * objects (model manager, batching worker, result store, inspection pipeline, MQTT publisher, training jobs) and
+ * starts the model loader in the background, so liveness answers at once and readiness turns UP after warm-up; on
+ * stop it ends the loader and closes what it created. The application services of this package reach the domain
+ * objects through its package-private accessors (null while the appliance is not serving).
+ */
+@ApplicationScoped
+public class Appliance {
+    private static final Logger LOG = Logger.getLogger(Appliance.class);
+
+    /** System property the command line sets for one-shot commands; the serving appliance stays dormant when it is true. */
+    public static final String COMMAND_MODE = "dev.anomalyedge.command-mode";
+
+    @Inject
+    ApplianceConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    ObjectMapper json;
+
+    private ModelManager models;
+    private BatchingWorker worker;
+    private InspectionService inspections;
+    private MqttResultPublisher mqtt;
+    private TrainingJobs training;
+    private ApplianceMetrics metrics;
+    private EngineFactory engines;
+    private volatile String startupError;
+    private volatile boolean started;
+    /** Set by {@link #stop()}: the model loader and the demo training end at their next step. */
+    private volatile boolean stopping;
+    /** Loads the first model and trains the demo; stop() waits for it so no native work outlives the application. */
+    private Thread loader;
+    /** Opens when the first model of this start serves. */
+    private volatile CountDownLatch firstModel = new CountDownLatch(1);
+
+    void onStart(@Observes StartupEvent event) {
+        if (Boolean.getBoolean(COMMAND_MODE)) return;
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    synchronized void start() {
+        if (started) return;
+        started = true;
+        firstModel = new CountDownLatch(1);
+        metrics = new ApplianceMetrics(registry, this);
+        engines = new EngineFactory(config, new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics));
+        if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(mqttSettings(config.mqtt()), this::modelIdentity);
+        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmap().enabled(), this::current);
+        ModelRepository repository = new ModelRepository(config.models().dir());
+        models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
+            firstModel.countDown();
+            router.modelChanged(models.current());
+        });
+        worker = new BatchingWorker(config.batching().maxBatchSize(), config.batching().maxWait(),
+                config.batching().queueCapacity(), metrics);
+        long maxDecodedBytes = config.limits().maxDecodedBytes();
+        int decodeSlots = config.decode().maxConcurrent() > 0 ? config.decode().maxConcurrent()
+                : DecodeGate.autoSlots(Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory(), maxDecodedBytes);
+        inspections = new InspectionService(models, worker, new ResultStore(config.results().capacity()),
+                new ImageDecoder(config.limits().maxPixels(), maxDecodedBytes),
+                new DecodeGate(decodeSlots, config.decode().maxWait()), config.decode().subsampleMinScale(),
+                config.batching().deadline(), router);
+        LOG.infof("image decoding: %d at once, at most %d bytes per image, %s", decodeSlots, maxDecodedBytes,
+                config.decode().subsampleMinScale() == 0 ? "never subsampled"
+                        : "subsampled from " + 2 * config.decode().subsampleMinScale() + "x the model input on a side");
+        if (mqtt != null) mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile
+        training = new TrainingJobs();
+        stopping = false;
+        DemoBootstrap demo = new DemoBootstrap(models, config.models().demoIfEmpty(), config.models().demoTrained(), () -> stopping);
+        loader = new Thread(() -> loadInitialModel(demo), "model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    /** The loader: the demo bundle on an empty repository, the default model, then (maybe) the demo training. */
+    private void loadInitialModel(DemoBootstrap demo) {
+        try {
+            ModelRepository repo = models.repository();
+            boolean fresh = demo.createIfEmpty();
+            if (stopping) return;
+            Optional<ModelRepository.ModelRef> ref = repo.defaultModel();
+            if (ref.isEmpty()) {
+                startupError = "no model bundle in " + repo.dir() + " (and appliance.models.demo-if-empty=false)";
+                LOG.error(startupError);
+                return;
+            }
+            models.activate(ref.get().name(), ref.get().version());
+            startupError = null;
+            demo.trainIfUntrained(fresh);
+        } catch (Exception e) {
+            if (stopping) {
+                LOG.infof("model loading stopped: the appliance is shutting down (%s)", e.getMessage());
+                return;
+            }
+            startupError = "loading the model failed: " + e.getMessage();
+            LOG.error(startupError, e);
+        }
+    }
+
+    /** The MQTT publisher's settings, from appliance.mqtt.*. */
+    static MqttSettings mqttSettings(ApplianceConfig.Mqtt m) {
+        DropPolicy policy;
+        try {
+            policy = DropPolicy.valueOf(m.queue().dropPolicy().trim().toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("appliance.mqtt.queue.drop-policy must be DROP_OLDEST or REJECT_NEW, got '"
+                    + m.queue().dropPolicy() + "'");
+        }
+        return new MqttSettings(true, m.host(), m.port(), m.clientId(), m.username(), m.password(), m.tls(), m.trustStore(),
+                m.trustStorePassword(), m.topicPrefix(), m.site(), m.area(), m.line(), m.cell(), m.resultQos(),
+                m.heatmap().enabled(), m.heatmap().qos(), m.queue().dir(), m.queue().maxBytes(), m.queue().maxMessages(),
+                policy, m.reconnectMinDelay(), m.reconnectMaxDelay(), m.deadLetter().maxMessages(), m.deadLetter().maxBytes());
+    }
+
+    synchronized void stop() {
+        if (!started) return;
+        started = false;
+        stopping = true;
+        awaitLoader();
+        if (worker != null) worker.close();
+        if (models != null) models.close();
+        if (mqtt != null) mqtt.close();
+        if (training != null) training.close();
+    }
+
+    /**
+     * Waits for the model loader (export, demo training) to reach its next cancellation point and end: libtorch and ONNX
+     * Runtime work must not go on while the application closes what it uses, nor outlive it.
+     */
+    private void awaitLoader() {
+        Thread t = loader;
+        if (t == null) return;
+        try {
+            t.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) LOG.warn("the model loader did not stop within 120 s; closing the appliance anyway");
+        loader = null;
+    }
+
+    /** Whether the model loader (first model, demo training) still runs. */
+    boolean loading() {
+        Thread t = loader;
+        return t != null && t.isAlive();
+    }
+
+    /** Waits (bounded) until the first model of this start serves; false on timeout. */
+    boolean awaitFirstModel(long timeout, TimeUnit unit) throws InterruptedException {
+        return firstModel.await(timeout, unit);
+    }
+
+    private ModelIdentity modelIdentity() {
+        LoadedModel m = current();
+        return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
+    }
+
+    // what the application services of this package use; null while the appliance is not serving
+
+    ApplianceConfig config() { return config; }
+
+    ModelManager models() { return models; }
+
+    /** The model being served, or null. */
+    LoadedModel current() { return models == null ? null : models.current(); }
+
+    InspectionService inspections() { return inspections; }
+
+    BatchingWorker worker() { return worker; }
+
+    TrainingJobs training() { return training; }
+
+    ApplianceMetrics metrics() { return metrics; }
+
+    Optional<MqttPublisherStats> mqttStats() { return mqtt == null ? Optional.empty() : Optional.of(mqtt.stats()); }
+
+    String startupError() { return startupError; }
+
+    /** Which backend serves and why, or null before the first engine opened. */
+    String engineReason() { return engines == null ? null : engines.reason(); }
+
+    boolean ready() { return models != null && models.ready(); }
+}

@@ -1,0 +1,53 @@
+package dev.anomalyedge.service;
+
+import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.LoadedModel;
+import dev.anomalyedge.inspection.ModelManager;
+import dev.anomalyedge.mqtt.MqttPublisherStats;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.Optional;
+
+/** What the health checks report: whether inference is stuck, which model serves (or why none), the MQTT publisher's state. */
+@ApplicationScoped
+public class ApplianceStatus {
+    @Inject
+    Appliance app;
+
+    /** The model being served, and why this backend. */
+    public record Serving(String name, String version, String backend, String backendReason, int imageSize, boolean demo) {}
+
+    /**
+     * The model side of readiness.
+     *
+     * @param fallback why active.json could not be followed at start (empty, unreadable, naming no loadable bundle), or null
+     * @param serving  the model being served, or null
+     * @param notReady why no model serves yet (null when one does)
+     */
+    public record ModelState(String fallback, Serving serving, String notReady) {}
+
+    /** Why the inference worker is unhealthy (thread dead, a batch running longer than app.batching.stuck-after); empty when fine or not serving. */
+    public Optional<String> unhealthy() {
+        BatchingWorker worker = app.worker();
+        if (worker == null) return Optional.empty(); // not serving (one-shot command)
+        return worker.unhealthy(app.config().batching().stuckAfter());
+    }
+
+    public ModelState model() {
+        ModelManager models = app.models();
+        String fallback = models == null ? null : models.repository().fallbackReason().orElse(null);
+        LoadedModel m = models == null ? null : models.current();
+        if (m == null) {
+            String error = app.startupError();
+            return new ModelState(fallback, null, error != null ? error : "loading and warming up");
+        }
+        return new ModelState(fallback, new Serving(m.name(), m.version(), m.engine().backend(), app.engineReason(),
+                m.imageSize(), m.bundle().manifest().demo()), null);
+    }
+
+    /** The MQTT publisher's counters; empty when MQTT is off. */
+    public Optional<MqttPublisherStats> mqtt() {
+        return app.mqttStats();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.anomalyedge.service;
+
+import dev.anomalyedge.image.Heatmap;
+import dev.anomalyedge.inspection.InspectionException;
+import dev.anomalyedge.inspection.InspectionResult;
+import dev.anomalyedge.inspection.InspectionService;
+import dev.anomalyedge.tensor.Npy;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Inspections, one call per request: one image, a batch (every image answered in order, a result or an error each),
+ * a recent result, its heatmap overlay and raw map; and the count of requests refused before inference.
+ */
+@ApplicationScoped
+public class Inspections {
+    @Inject
+    Appliance app;
+
+    /** An image of a batch, read when its turn comes: one that cannot be read is its own error entry. */
+    public interface Image {
+        /** Where the image came from (file name), named in its result or error. */
+        String source();
+
+        /** The image's bytes; an {@link InspectionException} (e.g. too large) fails this image only. */
+        byte[] read() throws IOException;
+    }
+
+    /** The answer to a batch: {@code results} in request order, each an {@link InspectionResult} or an {@link ImageError}. */
+    public record Batch(int count, int failed, List<Object> results) {}
+
+    /**
+     * An image of a batch that was not inspected: the failure kind ({@code error}, e.g. unprocessable) and why. Registered
+     * for reflection: it is serialized inside {@link Batch#results()}, which a native build does not see through.
+     */
+    @RegisterForReflection
+    public record ImageError(String source, String error, String detail) {}
+
+    /** Scores one image; throws {@link InspectionException} with the failure kind. */
+    public InspectionResult inspect(byte[] bytes, String source, String partId) {
+        return pipeline().inspect(bytes, source, partId);
+    }
+
+    /**
+     * Scores the images of a batch: all are submitted first (so they can share engine batches), then every one is
+     * answered in request order, a failure becoming that image's error entry (and a rejected-request count).
+     */
+    public Batch inspectBatch(List<? extends Image> images, String partId) throws IOException {
+        List<Object> submitted = new ArrayList<>();
+        for (Image image : images) {
+            try {
+                byte[] bytes = image.read();
+                submitted.add(pipeline().submit(bytes, image.source(), partId));
+            } catch (InspectionException e) {
+                submitted.add(e);
+            }
+        }
+        List<Object> results = new ArrayList<>();
+        int failed = 0;
+        for (int i = 0; i < submitted.size(); i++) {
+            try {
+                if (submitted.get(i) instanceof InspectionException e) throw e;
+                results.add(pipeline().await((InspectionService.Pending) submitted.get(i)));
+            } catch (InspectionException e) {
+                failed++;
+                String kind = e.kind().name().toLowerCase();
+                rejected(kind);
+                results.add(new ImageError(images.get(i).source(), kind, e.getMessage()));
+            }
+        }
+        return new Batch(results.size(), failed, results);
+    }
+
+    /** A recent result (the last app.results.capacity are kept). */
+    public InspectionResult recent(String id) {
+        return pipeline().store().get(id).orElseThrow(() -> new NotFound("no recent inspection with id '" + id
+                + "' (only the last " + app.config().results().capacity() + " are kept)"));
+    }
+
+    /** A recent result's anomaly map as a jet overlay PNG on its input, on the serving model's fixed colour scale. */
+    public byte[] heatmapPng(String id) {
+        InspectionResult r = recent(id);
+        return Heatmap.overlayPng(r.resized(), r.anomalyMap(), ResultRouter.overlayRange(app.current()), Heatmap.DEFAULT_OPACITY);
+    }
+
+    /** A recent result's smoothed anomaly map, little-endian float32 [S,S] .npy bytes. */
+    public byte[] anomalyMapNpy(String id) throws IOException {
+        InspectionResult r = recent(id);
+        Path tmp = Files.createTempFile("map", ".npy");
+        try {
+            int s = r.map().size();
+            Npy.writeFloat32(tmp, new long[] {s, s}, r.anomalyMap());
+            return Files.readAllBytes(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Counts a request refused before inference; reason e.g. queue_full, too_large, unprocessable, deadline. */
+    public void rejected(String reason) {
+        ApplianceMetrics metrics = app.metrics();
+        if (metrics != null) metrics.rejected(reason);
+    }
+
+    private InspectionService pipeline() {
+        InspectionService s = app.inspections();
+        if (s == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
+        return s;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.anomalyedge.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anomalyedge.image.Heatmap;
+import dev.anomalyedge.inspection.InspectionResult;
+import dev.anomalyedge.inspection.InspectionService;
+import dev.anomalyedge.inspection.LoadedModel;
+import dev.anomalyedge.mqtt.MqttResultPublisher;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.util.function.Supplier;
+
+/**
+ * Sends what the serving appliance produces beyond the response: every result to the metrics and (when MQTT is on) to
+ * the broker with its heatmap overlay, and every model change to the metrics and the MQTT status.
+ */
+final class ResultRouter implements InspectionService.Sink {
+    private static final Logger LOG = Logger.getLogger(ResultRouter.class);
+
+    private final ApplianceMetrics metrics;
+    private final MqttResultPublisher mqtt;
+    private final ObjectMapper json;
+    private final boolean heatmaps;
+    private final Supplier<LoadedModel> current;
+
+    /**
+     * @param mqtt     the publisher, or null when MQTT is off
+     * @param heatmaps whether results go out with their heatmap overlay (appliance.mqtt.heatmap.enabled)
+     * @param current  the model being served (its map range scales the overlays)
+     */
+    ResultRouter(ApplianceMetrics metrics, MqttResultPublisher mqtt, ObjectMapper json, boolean heatmaps,
+                 Supplier<LoadedModel> current) {
+        this.metrics = metrics;
+        this.mqtt = mqtt;
+        this.json = json;
+        this.heatmaps = heatmaps;
+        this.current = current;
+    }
+
+    @Override
+    public void accept(InspectionResult r) {
+        metrics.inspected(r);
+        if (mqtt == null) return;
+        try {
+            byte[] heatmap = heatmaps
+                    ? Heatmap.overlayPng(r.resized(), r.anomalyMap(), overlayRange(current.get()), Heatmap.DEFAULT_OPACITY) : null;
+            if (!mqtt.publishResult(json.writeValueAsString(r), heatmap)) {
+                LOG.warnf("result %s was not queued for MQTT (queue full with REJECT_NEW, or disk error)", r.id());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "result %s could not be queued for MQTT", r.id());
+        }
+    }
+
+    /** Another model serves now. */
+    void modelChanged(LoadedModel m) {
+        metrics.modelChanged(m);
+        if (mqtt != null) mqtt.publishStatus();
+    }
+
+    /** Fixed colour scale of overlays: 0 → the model's map upper bound (number of taps for sum, 1 for mean); 0 → 1 without a model. */
+    static Heatmap.Range overlayRange(LoadedModel m) {
+        if (m == null) return Heatmap.Range.fixed(0, 1);
+        return Heatmap.Range.fixed(0, (float) m.bundle().settings().mapUpperBound());
+    }
+}
