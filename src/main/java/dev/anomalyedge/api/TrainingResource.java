@@ -108,7 +108,7 @@ public class TrainingResource {
         var cache = runtime.config().training();
         b.cache(cache.cacheDir().orElseGet(TrainRequest::defaultCacheDir), cache.cacheMaxBytes());
         // features and validation on the backend this appliance serves with (appliance.engine.backend)
-        b.engine(dev.anomalyedge.engine.select.EngineMode.parse(runtime.config().engine().backend()));
+        b.engine(runtime.config().engine().backend());
         String id = runtime.training().start(b.build());
         return Response.status(Response.Status.ACCEPTED).entity(job(id))
                 .header("Location", "/api/v1/training-jobs/" + id).build();

@@ -6,12 +6,10 @@ import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.config.ApplianceConfig;
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.select.Backends;
-import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.EngineSettings;
 import dev.anomalyedge.engine.select.NativeProbe;
 import dev.anomalyedge.engine.select.SelectedEngine;
-import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.inspection.BatchingWorker;
@@ -22,11 +20,9 @@ import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.inspection.ModelManager;
 import dev.anomalyedge.inspection.ResultStore;
-import dev.anomalyedge.mqtt.DropPolicy;
 import dev.anomalyedge.mqtt.ModelIdentity;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
-import dev.anomalyedge.mqtt.MqttSettings;
 import dev.anomalyedge.training.DemoTraining;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -107,7 +103,7 @@ public class ApplianceRuntime {
                 config.decode().subsampleMinScale() == 0 ? "never subsampled"
                         : "subsampled from " + 2 * config.decode().subsampleMinScale() + "x the model input on a side");
         if (config.mqtt().enabled()) {
-            mqtt = new MqttResultPublisher(mqttSettings(), this::modelIdentity);
+            mqtt = new MqttResultPublisher(config.mqtt(), this::modelIdentity);
             mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile
         }
         training = new TrainingJobs();
@@ -188,9 +184,9 @@ public class ApplianceRuntime {
     AnomalyEngine openEngine(ModelBundle bundle) {
         ApplianceConfig.Engine e = config.engine();
         EngineSettings settings = EngineSettings.defaults()
-                .withMode(EngineMode.parse(e.backend()))
+                .withMode(e.backend())
                 .withBuildIfMissing(e.buildIfMissing())
-                .withPrecision(TrtPrecision.parse(e.precision()))
+                .withPrecision(e.precision())
                 .withMaxBatch(Math.max(e.maxBatch(), config.batching().maxBatchSize()))
                 .withOptBatch(Math.min(config.batching().maxBatchSize(), Math.max(e.maxBatch(), config.batching().maxBatchSize())))
                 .withWorkspaceBytes(e.workspaceMib() << 20);
@@ -217,7 +213,7 @@ public class ApplianceRuntime {
         metrics.inspected(r);
         if (mqtt == null) return;
         try {
-            byte[] heatmap = config.mqtt().heatmap().enabled()
+            byte[] heatmap = config.mqtt().heatmapEnabled()
                     ? Heatmap.overlayPng(r.resized(), r.anomalyMap(), heatmapRange(), Heatmap.DEFAULT_OPACITY) : null;
             if (!mqtt.publishResult(json.writeValueAsString(r), heatmap)) {
                 LOG.warnf("result %s was not queued for MQTT (queue full with REJECT_NEW, or disk error)", r.id());
@@ -232,21 +228,6 @@ public class ApplianceRuntime {
         LoadedModel m = models.current();
         if (m == null) return Heatmap.Range.fixed(0, 1);
         return Heatmap.Range.fixed(0, (float) m.bundle().settings().mapUpperBound());
-    }
-
-    MqttSettings mqttSettings() {
-        ApplianceConfig.Mqtt m = config.mqtt();
-        DropPolicy policy;
-        try {
-            policy = DropPolicy.valueOf(m.queue().dropPolicy().trim().toUpperCase());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("appliance.mqtt.queue.drop-policy must be DROP_OLDEST or REJECT_NEW, got '"
-                    + m.queue().dropPolicy() + "'");
-        }
-        return new MqttSettings(true, m.host(), m.port(), m.clientId(), m.username(), m.password(), m.tls(), m.trustStore(),
-                m.trustStorePassword(), m.topicPrefix(), m.site(), m.area(), m.line(), m.cell(), m.resultQos(),
-                m.heatmap().enabled(), m.heatmap().qos(), m.queue().dir(), m.queue().maxBytes(), m.queue().maxMessages(),
-                policy, m.reconnectMinDelay(), m.reconnectMaxDelay(), m.deadLetter().maxMessages(), m.deadLetter().maxBytes());
     }
 
     synchronized void stop() {
