@@ -3,6 +3,8 @@ package dev.anomalyedge.config;
 import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.mqtt.DropPolicy;
+import dev.anomalyedge.mqtt.ModelIdentity;
+import dev.anomalyedge.mqtt.MqttResultPublisher;
 import dev.anomalyedge.mqtt.MqttSettings;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.ConfigValidationException;
@@ -10,7 +12,9 @@ import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -154,5 +158,16 @@ class ApplianceConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> MqttSettings.validate(badLevel)).getMessage());
         String port = failure("appliance.mqtt.port", "mqtt");
         assertTrue(port.contains("appliance.mqtt.port"), port);
+    }
+
+    @Test
+    void thePublisherTakesTheMappingAsItIsAndChecksItBeforeOpeningAnything(@TempDir Path tmp) {
+        Path queue = tmp.resolve("queue");
+        ApplianceConfig.Mqtt m = config(Map.of("appliance.mqtt.enabled", "true", "appliance.mqtt.queue.dir", queue.toString(),
+                "appliance.mqtt.password", "secret")).mqtt();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MqttResultPublisher(m, () -> ModelIdentity.UNKNOWN));
+        assertTrue(e.getMessage().startsWith("appliance.mqtt.password is set but appliance.mqtt.username is not"), e.getMessage());
+        assertFalse(Files.exists(queue), "no queue folder was created");
     }
 }
