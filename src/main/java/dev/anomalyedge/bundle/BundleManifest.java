@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * {@code bundle.json}: everything needed to run a bundle and to know where it came from.
- * Field names are snake_case in the file.
+ * Field names are snake_case in the file. The records a bundle gathers after export are typed and optional, each
+ * absent until written: {@link CalibrationRecord} ({@code calibration}) and {@link TrainingRecord} ({@code training});
+ * fields the reader does not know are ignored, so a newer bundle's extra records still load.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -31,20 +33,20 @@ public record BundleManifest(
         Map<String, Source> sources,
         Files files,
         Outputs outputs,
-        Map<String, Object> calibration,
-        Map<String, Object> training) {
+        CalibrationRecord calibration,
+        TrainingRecord training) {
 
     public static final String FORMAT = "anomalyclip-bundle";
     public static final int FORMAT_VERSION = 1;
 
     /** This manifest with {@code calibration} replaced (null removes it). */
-    public BundleManifest withCalibration(Map<String, Object> calibration) {
+    public BundleManifest withCalibration(CalibrationRecord calibration) {
         return new BundleManifest(format, formatVersion, name, version, createdAt, toolVersion, demo, note, architecture,
                 settings, preprocessing, sources, files, outputs, calibration, training);
     }
 
     /** This manifest with {@code training} replaced (null removes it). */
-    public BundleManifest withTraining(Map<String, Object> training) {
+    public BundleManifest withTraining(TrainingRecord training) {
         return new BundleManifest(format, formatVersion, name, version, createdAt, toolVersion, demo, note, architecture,
                 settings, preprocessing, sources, files, outputs, calibration, training);
     }

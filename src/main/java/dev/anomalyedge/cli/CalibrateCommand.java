@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
@@ -46,9 +45,7 @@ public class CalibrateCommand implements Callable<Integer> {
         Calibrator.Data cal = new Calibrator.Data(bundle.settings().mapUpperBound());
         scoring.score(bundle, ds, cal);
         Calibrator.Result r = Calibrator.calibrate(cal, options);
-        Map<String, Object> m = r.toManifest();
-        m.put("data", ds.root().toString());
-        ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withCalibration(m));
+        ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withCalibration(r.toManifest().withData(ds.root().toString())));
         System.out.printf(Locale.ROOT, "image_threshold %.6f%npixel_threshold %.6f%nmethod %s%n", r.imageThreshold(), r.pixelThreshold(),
                 r.method().id());
         Console.info("image: " + r.imageRule());

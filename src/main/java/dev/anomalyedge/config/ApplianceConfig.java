@@ -1,6 +1,10 @@
 package dev.anomalyedge.config;
 
+import dev.anomalyedge.engine.select.EngineMode;
+import dev.anomalyedge.engine.trt.TrtPrecision;
+import dev.anomalyedge.mqtt.MqttSettings;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
@@ -11,7 +15,9 @@ import java.util.Optional;
 
 /**
  * Every {@code appliance.*} setting. Each can also be given as an environment variable
- * ({@code appliance.mqtt.host} → {@code APPLIANCE_MQTT_HOST}).
+ * ({@code appliance.mqtt.host} → {@code APPLIANCE_MQTT_HOST}). Choices are enums ({@link EngineMode},
+ * {@link TrtPrecision}, the MQTT queue's drop policy): a value outside them fails the start with a message naming the
+ * setting and the allowed values.
  */
 @ConfigMapping(prefix = "appliance")
 public interface ApplianceConfig {
@@ -60,9 +66,13 @@ public interface ApplianceConfig {
     }
 
     interface Engine {
-        /** auto (TensorRT when a GPU and its natives are present, else ONNX Runtime), tensorrt, or onnxruntime. */
+        /**
+         * auto (TensorRT when a GPU and its natives are present, else ONNX Runtime), tensorrt, or onnxruntime (any
+         * case); another value fails the start naming this setting and the allowed values.
+         */
         @WithDefault("auto")
-        String backend();
+        @WithConverter(Choices.Backend.class)
+        EngineMode backend();
 
         /** ONNX Runtime intra-op threads; 0 = one per core. */
         @WithDefault("0")
@@ -73,9 +83,10 @@ public interface ApplianceConfig {
         @WithDefault("true")
         boolean buildIfMissing();
 
-        /** TensorRT precision: fp16 or fp32. */
+        /** TensorRT precision: fp16 or fp32 (any case); another value fails the start naming this setting. */
         @WithDefault("fp16")
-        String precision();
+        @WithConverter(Choices.Precision.class)
+        TrtPrecision precision();
 
         /** TensorRT optimisation profile: largest batch the plan accepts. */
         @WithName("max-batch")
@@ -147,105 +158,11 @@ public interface ApplianceConfig {
         int capacity();
     }
 
-    interface Mqtt {
-        @WithDefault("false")
-        boolean enabled();
-
-        @WithDefault("localhost")
-        String host();
-
-        @WithDefault("1883")
-        int port();
-
-        @WithName("client-id")
-        @WithDefault("anomaly-appliance")
-        String clientId();
-
-        Optional<String> username();
-
-        Optional<String> password();
-
-        @WithDefault("false")
-        boolean tls();
-
-        @WithName("trust-store")
-        Optional<Path> trustStore();
-
-        @WithName("trust-store-password")
-        Optional<String> trustStorePassword();
-
-        @WithName("topic-prefix")
-        @WithDefault("anomaly")
-        String topicPrefix();
-
-        @WithDefault("site1")
-        String site();
-
-        @WithDefault("area1")
-        String area();
-
-        @WithDefault("line1")
-        String line();
-
-        @WithDefault("cell1")
-        String cell();
-
-        @WithName("result-qos")
-        @WithDefault("1")
-        int resultQos();
-
-        Heatmap heatmap();
-
-        Queue queue();
-
-        @WithName("reconnect-min-delay")
-        @WithDefault("1s")
-        Duration reconnectMinDelay();
-
-        @WithName("reconnect-max-delay")
-        @WithDefault("2m")
-        Duration reconnectMaxDelay();
-
-        interface Heatmap {
-            @WithDefault("false")
-            boolean enabled();
-
-            @WithDefault("0")
-            int qos();
-        }
-
-        interface Queue {
-            /** Store-and-forward directory (survives restarts; put it on a volume). */
-            @WithDefault("mqtt-queue")
-            Path dir();
-
-            @WithName("max-bytes")
-            @WithDefault("268435456")
-            long maxBytes();
-
-            @WithName("max-messages")
-            @WithDefault("1000000")
-            long maxMessages();
-
-            /** DROP_OLDEST or REJECT_NEW when the queue is full; drops are counted. */
-            @WithName("drop-policy")
-            @WithDefault("DROP_OLDEST")
-            String dropPolicy();
-        }
-
-        /** Results that can never be delivered, kept as files in {@code <queue.dir>/dead-letter}; oldest deleted first. */
-        @WithName("dead-letter")
-        DeadLetter deadLetter();
-
-        interface DeadLetter {
-            @WithName("max-messages")
-            @WithDefault("1000")
-            long maxMessages();
-
-            @WithName("max-bytes")
-            @WithDefault("67108864")
-            long maxBytes();
-        }
+    /**
+     * {@code appliance.mqtt.*}: declared once, in {@link MqttSettings} (names, defaults, meaning), so that the publisher
+     * takes this group as it is.
+     */
+    interface Mqtt extends MqttSettings {
     }
 
     /** Prompt-tuning jobs started over REST ({@code /api/v1/training-jobs}). */

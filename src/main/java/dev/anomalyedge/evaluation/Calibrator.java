@@ -1,13 +1,13 @@
 package dev.anomalyedge.evaluation;
 
+import dev.anomalyedge.bundle.CalibrationRecord;
+
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * OK/NG thresholds for a bundle from a validation set (the inspection service flags a part NG when
@@ -129,29 +129,19 @@ public final class Calibrator {
         double mapUpperBound() { return mapUpperBound; }
     }
 
-    /** The thresholds and how they were found; {@link #toManifest()} gives the bundle manifest's calibration map. */
+    /** The thresholds and how they were found; {@link #toManifest()} gives the bundle manifest's calibration record. */
     public record Result(double imageThreshold, double pixelThreshold, Method method, double targetFalseAlarmRate,
                          Double targetRecall, int nGood, int nAnomalous, int nMaskedAnomalous, String imageRule,
                          String pixelRule, double goodFlaggedRate, Double anomalousRecall, String createdAt) {
 
-        /** Keys: image_threshold, pixel_threshold, method, target_false_alarm_rate, n_good, n_anomalous, created_at, … */
-        public Map<String, Object> toManifest() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("image_threshold", imageThreshold);
-            m.put("pixel_threshold", pixelThreshold);
-            m.put("method", method.id());
-            m.put("target_false_alarm_rate", targetFalseAlarmRate);
-            if (targetRecall != null) m.put("target_recall", targetRecall);
-            m.put("n_good", nGood);
-            m.put("n_anomalous", nAnomalous);
-            m.put("n_anomalous_with_mask", nMaskedAnomalous);
-            m.put("image_rule", imageRule);
-            m.put("pixel_rule", pixelRule);
-            m.put("good_flagged_rate", goodFlaggedRate);
-            if (anomalousRecall != null) m.put("anomalous_recall", anomalousRecall);
-            m.put("normalised_score", "score rescaled piecewise linearly so that image_threshold maps to 0.5");
-            m.put("created_at", createdAt);
-            return m;
+        /** What a result's normalised score means, as the manifest states it. */
+        public static final String NORMALISED_SCORE = "score rescaled piecewise linearly so that image_threshold maps to 0.5";
+
+        /** The manifest's calibration record; its {@code data} is left for the caller ({@link CalibrationRecord#withData}). */
+        public CalibrationRecord toManifest() {
+            return new CalibrationRecord(imageThreshold, pixelThreshold, method.id(), targetFalseAlarmRate, targetRecall,
+                    nGood, nAnomalous, nMaskedAnomalous, imageRule, pixelRule, goodFlaggedRate, anomalousRecall,
+                    NORMALISED_SCORE, createdAt, null);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.anomalyedge.inspection;
 
-import java.util.Map;
+import dev.anomalyedge.bundle.CalibrationRecord;
 
 /**
  * OK/NG thresholds from a bundle's manifest ({@code calibration.image_threshold}, {@code calibration.pixel_threshold}).
@@ -10,13 +10,10 @@ public record Calibration(Double imageThreshold, Double pixelThreshold) {
 
     public static final Calibration NONE = new Calibration(null, null);
 
-    public static Calibration fromManifest(Map<String, Object> calibration) {
+    /** The thresholds of a manifest's calibration record; {@link #NONE} without one. */
+    public static Calibration fromManifest(CalibrationRecord calibration) {
         if (calibration == null) return NONE;
-        return new Calibration(number(calibration.get("image_threshold")), number(calibration.get("pixel_threshold")));
-    }
-
-    private static Double number(Object o) {
-        return o instanceof Number n ? n.doubleValue() : null;
+        return new Calibration(calibration.imageThreshold(), calibration.pixelThreshold());
     }
 
     public Verdict verdict(double score) {

@@ -138,7 +138,8 @@ public final class MqttResultPublisher implements AutoCloseable {
      *
      * @param model called for every online status; a model swap followed by {@link #publishStatus()} announces
      *              the new model
-     * @throws IllegalArgumentException if the TLS trust store cannot be loaded
+     * @throws IllegalArgumentException if a setting is invalid ({@link MqttSettings#validate}) or the TLS trust store
+     *                                  cannot be loaded
      * @throws IllegalStateException    if the queue folder is in use by another publisher
      * @throws UncheckedIOException     if the queue or dead-letter folder cannot be read or written
      */
@@ -149,7 +150,7 @@ public final class MqttResultPublisher implements AutoCloseable {
     /** @param ackTimeout how long to wait for an acknowledgement before saying so (the wait goes on) */
     MqttResultPublisher(MqttSettings settings, Supplier<ModelIdentity> model, Duration ackTimeout) {
         this.ackTimeout = ackTimeout;
-        this.settings = settings;
+        this.settings = MqttSettings.validate(settings);
         this.topics = Topics.of(settings);
         this.model = model;
         MqttClientSslConfig ssl = settings.tls() ? sslConfig(settings) : null;   // fails before opening anything

@@ -1,146 +1,227 @@
 package dev.anomalyedge.mqtt;
 
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything the MQTT side of the appliance needs, validated once at construction.
+ * Everything the MQTT side of the appliance needs, declared once: these accessors are the {@code appliance.mqtt.*}
+ * settings of the configuration mapping ({@code ApplianceConfig.Mqtt} extends this interface; {@code @WithName} and
+ * {@code @WithDefault} give each setting's name below {@code appliance.mqtt} and its default), and they are what
+ * {@link MqttResultPublisher} reads. Tests and tools build a {@link Values} with {@link #builder}, which starts from
+ * the same defaults. {@link #validate} checks a set of settings, naming the setting at fault; the publisher calls it
+ * before it opens anything, {@link Builder#build()} too.
  *
  * <p>Results go to {@code <topicPrefix>/<site>/<area>/<line>/<cell>/result} (ISA-95 / Unified Namespace levels, see
  * {@link Topics}). {@code enabled} is read by the wiring layer, which only builds an {@link MqttResultPublisher} when it
  * is true; the publisher itself does not look at it.
- *
- * @param enabled            whether the appliance publishes to MQTT at all
- * @param host               broker host name or address
- * @param port               broker port (1..65535)
- * @param clientId           MQTT client identifier; also names the appliance in the status payloads
- * @param username           optional user name (simple auth)
- * @param password           optional password; only sent together with a user name
- * @param tls                connect with TLS
- * @param trustStorePath     optional trust store (any type {@code KeyStore.getInstance(File, char[])} detects: PKCS12, JKS);
- *                           without it TLS trusts the JVM's default CAs
- * @param trustStorePassword optional trust store password
- * @param topicPrefix        first topic level(s), e.g. {@code anomaly} or {@code v1.0/acme}; levels separated by '/'
- * @param site               ISA-95 site level
- * @param area               ISA-95 area level
- * @param line               ISA-95 line level
- * @param cell               ISA-95 cell level
- * @param resultQos          QoS of result messages: 1 or 2 (store-and-forward needs the broker's acknowledgement)
- * @param heatmapEnabled     also publish the heatmap PNG of each result
- * @param heatmapQos         QoS of heatmap messages (0..2); heatmaps are best-effort, see {@link MqttResultPublisher}
- * @param queueDir           folder of the disk-backed store-and-forward queue
- * @param queueMaxBytes      bound on the bytes of unacknowledged messages on disk
- * @param queueMaxMessages   bound on the number of unacknowledged messages
- * @param dropPolicy         what happens when a bound is reached
- * @param reconnectMinDelay  first automatic-reconnect delay (doubles after each failure, with the client's jitter)
- * @param reconnectMaxDelay  cap of the reconnect delay (also of the delay between retries of a result the broker
- *                           refused for now)
- * @param deadLetterMaxMessages bound on the number of dead letters kept on disk (results that can never be delivered)
- * @param deadLetterMaxBytes    bound on their total bytes
  */
-public record MqttSettings(
-        boolean enabled,
-        String host,
-        int port,
-        String clientId,
-        Optional<String> username,
-        Optional<String> password,
-        boolean tls,
-        Optional<Path> trustStorePath,
-        Optional<String> trustStorePassword,
-        String topicPrefix,
-        String site,
-        String area,
-        String line,
-        String cell,
-        int resultQos,
-        boolean heatmapEnabled,
-        int heatmapQos,
-        Path queueDir,
-        long queueMaxBytes,
-        long queueMaxMessages,
-        DropPolicy dropPolicy,
-        Duration reconnectMinDelay,
-        Duration reconnectMaxDelay,
-        long deadLetterMaxMessages,
-        long deadLetterMaxBytes) {
+public interface MqttSettings {
 
-    public static final String DEFAULT_TOPIC_PREFIX = "anomaly";
-    public static final long DEFAULT_QUEUE_MAX_BYTES = 256L * 1024 * 1024;
-    public static final long DEFAULT_QUEUE_MAX_MESSAGES = 1_000_000L;
-    public static final long DEFAULT_DEAD_LETTER_MAX_MESSAGES = 1000;
-    public static final long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L * 1024 * 1024;
+    String DEFAULT_CLIENT_ID = "anomaly-appliance";
+    String DEFAULT_TOPIC_PREFIX = "anomaly";
+    long DEFAULT_QUEUE_MAX_BYTES = 256L * 1024 * 1024;
+    long DEFAULT_QUEUE_MAX_MESSAGES = 1_000_000L;
+    long DEFAULT_DEAD_LETTER_MAX_MESSAGES = 1000;
+    long DEFAULT_DEAD_LETTER_MAX_BYTES = 64L * 1024 * 1024;
 
-    public MqttSettings {
-        requireText("appliance.mqtt.host", host);
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("appliance.mqtt.port must be 1..65535, found " + port);
-        }
-        requireText("appliance.mqtt.client-id", clientId);
-        username = Objects.requireNonNullElse(username, Optional.empty());
-        password = Objects.requireNonNullElse(password, Optional.empty());
-        trustStorePath = Objects.requireNonNullElse(trustStorePath, Optional.empty());
-        trustStorePassword = Objects.requireNonNullElse(trustStorePassword, Optional.empty());
-        if (password.isPresent() && username.isEmpty()) {
-            throw new IllegalArgumentException("appliance.mqtt.password is set but appliance.mqtt.username is not (MQTT sends a password only with a user name)");
-        }
-        if (trustStorePath.isPresent() && !tls) {
-            throw new IllegalArgumentException("appliance.mqtt.trust-store is set but appliance.mqtt.tls is false");
-        }
-        validateTopicPrefix(topicPrefix);
-        validateTopicLevel("appliance.mqtt.site", site);
-        validateTopicLevel("appliance.mqtt.area", area);
-        validateTopicLevel("appliance.mqtt.line", line);
-        validateTopicLevel("appliance.mqtt.cell", cell);
-        if (resultQos < 1 || resultQos > 2) {
-            throw new IllegalArgumentException("appliance.mqtt.result-qos must be 1 or 2 (store-and-forward removes a result only after "
-                    + "the broker acknowledged it, which QoS 0 never does), found " + resultQos);
-        }
-        if (heatmapQos < 0 || heatmapQos > 2) {
-            throw new IllegalArgumentException("appliance.mqtt.heatmap.qos must be 0, 1 or 2, found " + heatmapQos);
-        }
-        Objects.requireNonNull(queueDir, "appliance.mqtt.queue.dir must be set");
-        if (queueMaxBytes <= 0) {
-            throw new IllegalArgumentException("appliance.mqtt.queue.max-bytes must be > 0, found " + queueMaxBytes);
-        }
-        if (queueMaxMessages <= 0) {
-            throw new IllegalArgumentException("appliance.mqtt.queue.max-messages must be > 0, found " + queueMaxMessages);
-        }
-        Objects.requireNonNull(dropPolicy, "appliance.mqtt.queue.drop-policy must be set (DROP_OLDEST or REJECT_NEW)");
-        Objects.requireNonNull(reconnectMinDelay, "appliance.mqtt.reconnect-min-delay must be set");
-        Objects.requireNonNull(reconnectMaxDelay, "appliance.mqtt.reconnect-max-delay must be set");
-        if (reconnectMinDelay.isNegative() || reconnectMinDelay.isZero()) {
-            throw new IllegalArgumentException("appliance.mqtt.reconnect-min-delay must be > 0, found " + reconnectMinDelay);
-        }
-        if (reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
-            throw new IllegalArgumentException("appliance.mqtt.reconnect-max-delay (" + reconnectMaxDelay
-                    + ") must not be below appliance.mqtt.reconnect-min-delay (" + reconnectMinDelay + ")");
-        }
-        if (deadLetterMaxMessages <= 0) {
-            throw new IllegalArgumentException("appliance.mqtt.dead-letter.max-messages must be > 0, found " + deadLetterMaxMessages);
-        }
-        if (deadLetterMaxBytes <= 0) {
-            throw new IllegalArgumentException("appliance.mqtt.dead-letter.max-bytes must be > 0, found " + deadLetterMaxBytes);
-        }
-    }
+    /** Whether the appliance publishes to MQTT at all. */
+    @WithDefault("false")
+    boolean enabled();
+
+    /** Broker host name or address. */
+    @WithDefault("localhost")
+    String host();
+
+    /** Broker port (1..65535). */
+    @WithDefault("1883")
+    int port();
+
+    /** MQTT client identifier; also names the appliance in the status payloads. */
+    @WithName("client-id")
+    @WithDefault(DEFAULT_CLIENT_ID)
+    String clientId();
+
+    /** Optional user name (simple auth). */
+    Optional<String> username();
+
+    /** Optional password; only sent together with a user name. */
+    Optional<String> password();
+
+    /** Connect with TLS. */
+    @WithDefault("false")
+    boolean tls();
+
+    /**
+     * Optional trust store (any type {@code KeyStore.getInstance(File, char[])} detects: PKCS12, JKS); without it TLS
+     * trusts the JVM's default CAs.
+     */
+    @WithName("trust-store")
+    Optional<Path> trustStorePath();
+
+    /** Optional trust store password. */
+    @WithName("trust-store-password")
+    Optional<String> trustStorePassword();
+
+    /** First topic level(s), e.g. {@code anomaly} or {@code v1.0/acme}; levels separated by '/'. */
+    @WithName("topic-prefix")
+    @WithDefault(DEFAULT_TOPIC_PREFIX)
+    String topicPrefix();
+
+    /** ISA-95 site level. */
+    @WithDefault("site1")
+    String site();
+
+    /** ISA-95 area level. */
+    @WithDefault("area1")
+    String area();
+
+    /** ISA-95 line level. */
+    @WithDefault("line1")
+    String line();
+
+    /** ISA-95 cell level. */
+    @WithDefault("cell1")
+    String cell();
+
+    /** QoS of result messages: 1 or 2 (store-and-forward needs the broker's acknowledgement). */
+    @WithName("result-qos")
+    @WithDefault("1")
+    int resultQos();
+
+    /** Also publish the heatmap PNG of each result. */
+    @WithName("heatmap.enabled")
+    @WithDefault("false")
+    boolean heatmapEnabled();
+
+    /** QoS of heatmap messages (0..2); heatmaps are best-effort, see {@link MqttResultPublisher}. */
+    @WithName("heatmap.qos")
+    @WithDefault("0")
+    int heatmapQos();
+
+    /** Folder of the disk-backed store-and-forward queue (survives restarts; put it on a volume). */
+    @WithName("queue.dir")
+    @WithDefault("mqtt-queue")
+    Path queueDir();
+
+    /** Bound on the bytes of unacknowledged messages on disk. */
+    @WithName("queue.max-bytes")
+    @WithDefault("" + DEFAULT_QUEUE_MAX_BYTES)
+    long queueMaxBytes();
+
+    /** Bound on the number of unacknowledged messages. */
+    @WithName("queue.max-messages")
+    @WithDefault("" + DEFAULT_QUEUE_MAX_MESSAGES)
+    long queueMaxMessages();
+
+    /**
+     * What happens when a bound is reached; drops are counted. The configuration reads it with {@link DropPolicy#parse}.
+     */
+    @WithName("queue.drop-policy")
+    @WithDefault("DROP_OLDEST")
+    @WithConverter(DropPolicyConverter.class)
+    DropPolicy dropPolicy();
+
+    /** First automatic-reconnect delay (doubles after each failure, with the client's jitter). */
+    @WithName("reconnect-min-delay")
+    @WithDefault("1s")
+    Duration reconnectMinDelay();
+
+    /** Cap of the reconnect delay (also of the delay between retries of a result the broker refused for now). */
+    @WithName("reconnect-max-delay")
+    @WithDefault("2m")
+    Duration reconnectMaxDelay();
+
+    /** Bound on the number of dead letters kept on disk (results that can never be delivered), oldest deleted first. */
+    @WithName("dead-letter.max-messages")
+    @WithDefault("" + DEFAULT_DEAD_LETTER_MAX_MESSAGES)
+    long deadLetterMaxMessages();
+
+    /** Bound on the dead letters' total bytes. */
+    @WithName("dead-letter.max-bytes")
+    @WithDefault("" + DEFAULT_DEAD_LETTER_MAX_BYTES)
+    long deadLetterMaxBytes();
 
     /** Where results that can never be delivered are kept: {@code dead-letter} inside the queue folder. */
-    public Path deadLetterDir() {
-        return queueDir.resolve("dead-letter");
+    default Path deadLetterDir() {
+        return queueDir().resolve("dead-letter");
     }
 
-    /** Settings with the defaults for everything but the broker address and the queue folder. */
-    public static Builder builder(String host, int port, Path queueDir) {
+    /** Settings with the defaults for everything but the broker address and the queue folder (and enabled). */
+    static Builder builder(String host, int port, Path queueDir) {
         return new Builder(host, port, queueDir);
+    }
+
+    /**
+     * Checks a set of settings; the message of the {@link IllegalArgumentException} (or {@link NullPointerException}
+     * for a missing value) names the {@code appliance.mqtt.*} setting at fault.
+     *
+     * @return {@code s}
+     */
+    static MqttSettings validate(MqttSettings s) {
+        requireText("appliance.mqtt.host", s.host());
+        if (s.port() < 1 || s.port() > 65535) {
+            throw new IllegalArgumentException("appliance.mqtt.port must be 1..65535, found " + s.port());
+        }
+        requireText("appliance.mqtt.client-id", s.clientId());
+        Objects.requireNonNull(s.username(), "appliance.mqtt.username");
+        Objects.requireNonNull(s.password(), "appliance.mqtt.password");
+        Objects.requireNonNull(s.trustStorePath(), "appliance.mqtt.trust-store");
+        Objects.requireNonNull(s.trustStorePassword(), "appliance.mqtt.trust-store-password");
+        if (s.password().isPresent() && s.username().isEmpty()) {
+            throw new IllegalArgumentException("appliance.mqtt.password is set but appliance.mqtt.username is not (MQTT sends a password only with a user name)");
+        }
+        if (s.trustStorePath().isPresent() && !s.tls()) {
+            throw new IllegalArgumentException("appliance.mqtt.trust-store is set but appliance.mqtt.tls is false");
+        }
+        validateTopicPrefix(s.topicPrefix());
+        validateTopicLevel("appliance.mqtt.site", s.site());
+        validateTopicLevel("appliance.mqtt.area", s.area());
+        validateTopicLevel("appliance.mqtt.line", s.line());
+        validateTopicLevel("appliance.mqtt.cell", s.cell());
+        if (s.resultQos() < 1 || s.resultQos() > 2) {
+            throw new IllegalArgumentException("appliance.mqtt.result-qos must be 1 or 2 (store-and-forward removes a result only after "
+                    + "the broker acknowledged it, which QoS 0 never does), found " + s.resultQos());
+        }
+        if (s.heatmapQos() < 0 || s.heatmapQos() > 2) {
+            throw new IllegalArgumentException("appliance.mqtt.heatmap.qos must be 0, 1 or 2, found " + s.heatmapQos());
+        }
+        Objects.requireNonNull(s.queueDir(), "appliance.mqtt.queue.dir must be set");
+        if (s.queueMaxBytes() <= 0) {
+            throw new IllegalArgumentException("appliance.mqtt.queue.max-bytes must be > 0, found " + s.queueMaxBytes());
+        }
+        if (s.queueMaxMessages() <= 0) {
+            throw new IllegalArgumentException("appliance.mqtt.queue.max-messages must be > 0, found " + s.queueMaxMessages());
+        }
+        Objects.requireNonNull(s.dropPolicy(), "appliance.mqtt.queue.drop-policy must be set (DROP_OLDEST or REJECT_NEW)");
+        Objects.requireNonNull(s.reconnectMinDelay(), "appliance.mqtt.reconnect-min-delay must be set");
+        Objects.requireNonNull(s.reconnectMaxDelay(), "appliance.mqtt.reconnect-max-delay must be set");
+        if (s.reconnectMinDelay().isNegative() || s.reconnectMinDelay().isZero()) {
+            throw new IllegalArgumentException("appliance.mqtt.reconnect-min-delay must be > 0, found " + s.reconnectMinDelay());
+        }
+        if (s.reconnectMaxDelay().compareTo(s.reconnectMinDelay()) < 0) {
+            throw new IllegalArgumentException("appliance.mqtt.reconnect-max-delay (" + s.reconnectMaxDelay()
+                    + ") must not be below appliance.mqtt.reconnect-min-delay (" + s.reconnectMinDelay() + ")");
+        }
+        if (s.deadLetterMaxMessages() <= 0) {
+            throw new IllegalArgumentException("appliance.mqtt.dead-letter.max-messages must be > 0, found " + s.deadLetterMaxMessages());
+        }
+        if (s.deadLetterMaxBytes() <= 0) {
+            throw new IllegalArgumentException("appliance.mqtt.dead-letter.max-bytes must be > 0, found " + s.deadLetterMaxBytes());
+        }
+        return s;
     }
 
     /**
      * Checks one topic level: non-empty, no whitespace, none of the MQTT special characters {@code + # /} and no
      * {@code $} (reserved for broker topics such as {@code $SYS}).
      */
-    public static void validateTopicLevel(String setting, String level) {
+    static void validateTopicLevel(String setting, String level) {
         if (level == null || level.isEmpty()) {
             throw new IllegalArgumentException(setting + " must not be empty");
         }
@@ -160,7 +241,7 @@ public record MqttSettings(
     }
 
     /** The prefix may span several levels ({@code v1.0/acme}); each one follows {@link #validateTopicLevel}. */
-    static void validateTopicPrefix(String prefix) {
+    private static void validateTopicPrefix(String prefix) {
         if (prefix == null || prefix.isEmpty()) {
             throw new IllegalArgumentException("appliance.mqtt.topic-prefix must not be empty");
         }
@@ -176,12 +257,38 @@ public record MqttSettings(
         }
     }
 
-    /** Builder with the appliance defaults; every setter returns the builder. */
-    public static final class Builder {
+    /** Reads {@code appliance.mqtt.queue.drop-policy} with {@link DropPolicy#parse}. */
+    final class DropPolicyConverter implements org.eclipse.microprofile.config.spi.Converter<DropPolicy> {
+        @Override
+        public DropPolicy convert(String value) {
+            return DropPolicy.parse(value);
+        }
+    }
+
+    /** A plain set of MQTT settings (tests, tools); {@link #builder} fills it with the defaults. */
+    record Values(boolean enabled, String host, int port, String clientId, Optional<String> username,
+                  Optional<String> password, boolean tls, Optional<Path> trustStorePath, Optional<String> trustStorePassword,
+                  String topicPrefix, String site, String area, String line, String cell, int resultQos,
+                  boolean heatmapEnabled, int heatmapQos, Path queueDir, long queueMaxBytes, long queueMaxMessages,
+                  DropPolicy dropPolicy, Duration reconnectMinDelay, Duration reconnectMaxDelay,
+                  long deadLetterMaxMessages, long deadLetterMaxBytes) implements MqttSettings {
+        public Values {
+            username = Objects.requireNonNullElse(username, Optional.empty());
+            password = Objects.requireNonNullElse(password, Optional.empty());
+            trustStorePath = Objects.requireNonNullElse(trustStorePath, Optional.empty());
+            trustStorePassword = Objects.requireNonNullElse(trustStorePassword, Optional.empty());
+        }
+    }
+
+    /**
+     * Builder of {@link Values} with the settings' defaults, except that {@code enabled} is true (a publisher is being
+     * built); every setter returns the builder.
+     */
+    final class Builder {
         private boolean enabled = true;
-        private String host;
-        private int port;
-        private String clientId = "anomaly-edge";
+        private final String host;
+        private final int port;
+        private String clientId = DEFAULT_CLIENT_ID;
         private Optional<String> username = Optional.empty();
         private Optional<String> password = Optional.empty();
         private boolean tls;
@@ -248,11 +355,12 @@ public record MqttSettings(
             return this;
         }
 
+        /** The settings, {@linkplain MqttSettings#validate validated}. */
         public MqttSettings build() {
-            return new MqttSettings(enabled, host, port, clientId, username, password, tls, trustStorePath,
+            return validate(new Values(enabled, host, port, clientId, username, password, tls, trustStorePath,
                     trustStorePassword, topicPrefix, site, area, line, cell, resultQos, heatmapEnabled, heatmapQos,
                     queueDir, queueMaxBytes, queueMaxMessages, dropPolicy, reconnectMinDelay, reconnectMaxDelay,
-                    deadLetterMaxMessages, deadLetterMaxBytes);
+                    deadLetterMaxMessages, deadLetterMaxBytes));
         }
     }
 }

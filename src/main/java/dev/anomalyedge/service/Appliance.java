@@ -13,11 +13,9 @@ import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.inspection.ModelManager;
 import dev.anomalyedge.inspection.ResultStore;
-import dev.anomalyedge.mqtt.DropPolicy;
 import dev.anomalyedge.mqtt.ModelIdentity;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
-import dev.anomalyedge.mqtt.MqttSettings;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -85,8 +83,8 @@ public class Appliance {
         firstModel = new CountDownLatch(1);
         metrics = new ApplianceMetrics(registry, this);
         engines = new EngineFactory(config, new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics));
-        if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(mqttSettings(config.mqtt()), this::modelIdentity);
-        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmap().enabled(), this::current);
+        if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(config.mqtt(), this::modelIdentity);
+        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current);
         ModelRepository repository = new ModelRepository(config.models().dir());
         models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
             firstModel.countDown();
@@ -138,20 +136,6 @@ public class Appliance {
         }
     }
 
-    /** The MQTT publisher's settings, from appliance.mqtt.*. */
-    static MqttSettings mqttSettings(ApplianceConfig.Mqtt m) {
-        DropPolicy policy;
-        try {
-            policy = DropPolicy.valueOf(m.queue().dropPolicy().trim().toUpperCase());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("appliance.mqtt.queue.drop-policy must be DROP_OLDEST or REJECT_NEW, got '"
-                    + m.queue().dropPolicy() + "'");
-        }
-        return new MqttSettings(true, m.host(), m.port(), m.clientId(), m.username(), m.password(), m.tls(), m.trustStore(),
-                m.trustStorePassword(), m.topicPrefix(), m.site(), m.area(), m.line(), m.cell(), m.resultQos(),
-                m.heatmap().enabled(), m.heatmap().qos(), m.queue().dir(), m.queue().maxBytes(), m.queue().maxMessages(),
-                policy, m.reconnectMinDelay(), m.reconnectMaxDelay(), m.deadLetter().maxMessages(), m.deadLetter().maxBytes());
-    }
 
     synchronized void stop() {
         if (!started) return;

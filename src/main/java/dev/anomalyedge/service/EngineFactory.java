@@ -7,7 +7,6 @@ import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.EngineSettings;
 import dev.anomalyedge.engine.select.SelectedEngine;
-import dev.anomalyedge.engine.trt.TrtPrecision;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,7 +37,7 @@ final class EngineFactory {
 
     /** The backend appliance.engine.backend asks for. */
     static EngineMode mode(ApplianceConfig config) {
-        return EngineMode.parse(config.engine().backend());
+        return config.engine().backend();
     }
 
     /** The engine settings, from appliance.engine.* and the batch size of appliance.batching.*. */
@@ -48,7 +47,7 @@ final class EngineFactory {
         return EngineSettings.defaults()
                 .withMode(mode(config))
                 .withBuildIfMissing(e.buildIfMissing())
-                .withPrecision(TrtPrecision.parse(e.precision()))
+                .withPrecision(e.precision())
                 .withMaxBatch(Math.max(e.maxBatch(), maxBatchSize))
                 .withOptBatch(Math.min(maxBatchSize, Math.max(e.maxBatch(), maxBatchSize)))
                 .withWorkspaceBytes(e.workspaceMib() << 20);

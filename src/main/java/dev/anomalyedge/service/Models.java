@@ -35,7 +35,7 @@ public class Models {
                 m.put("created_at", b.createdAt());
                 m.put("demo", b.demo());
                 m.put("image_size", b.settings().imageSize());
-                m.put("calibrated", b.calibration() != null && b.calibration().get("image_threshold") != null);
+                m.put("calibrated", b.calibration() != null && b.calibration().imageThreshold() != null);
             } else {
                 m.put("error", e.error());
             }

@@ -12,6 +12,7 @@ import dev.anomalyedge.features.FeatureStore;
 
 import dev.anomalyedge.bundle.BundleExporter;
 import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.bundle.TrainingRecord;
 import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.engine.select.Backends;
 import dev.anomalyedge.engine.select.EngineSelector;
@@ -41,7 +42,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -129,13 +129,14 @@ public final class Training {
             List<PromptTrainer.EpochSummary> epochs;
             Path tuned = work.resolve("prompt_learner.safetensors");
             String start;
-            Map<String, Object> cacheStats = new LinkedHashMap<>();
+            String featureEngine;
+            TrainingRecord.FeatureCache cacheStats;
             try (SelectedEngine engine = openEngine(graph.model().getParent(), r, log);
                  TextEncoder encoder = TextEncoder.load(clip, arch);
                  PromptLearner learner = startingLearner(r, clip, arch, log)) {
                 clip = null; // the text weights are in libtorch and the vision weights in the graph now
                 start = r.prompts() != null ? r.prompts().toString() : "initialised with seed " + r.trainer().seed();
-                cacheStats.put("engine", engine.backend());
+                featureEngine = engine.backend();
                 FeatureStore store = new FeatureStore(engine.engine(), featureKey(graph, engine.backend()), cache, shape, r.engineBatch());
 
                 long e0 = System.nanoTime();
@@ -166,12 +167,8 @@ public final class Training {
                 }
                 Safetensors.write(tuned, learner.stateDict(), Map.of("format", "AnomalyCLIP prompt_learner state_dict"));
                 FeatureCache.Stats st = cache.stats();
-                cacheStats.put("dir", cache.dir().toString());
-                cacheStats.put("hits", st.hits());
-                cacheStats.put("misses", st.misses());
-                cacheStats.put("computed_images", store.computedImages());
-                cacheStats.put("size_bytes", st.sizeBytes());
-                cacheStats.put("max_bytes", st.maxBytes());
+                cacheStats = new TrainingRecord.FeatureCache(featureEngine, cache.dir().toString(), st.hits(), st.misses(),
+                        store.computedImages(), st.sizeBytes(), st.maxBytes());
             }
             check(cancelled);
 
@@ -197,9 +194,9 @@ public final class Training {
                             calibrated.imageThreshold(), calibrated.pixelThreshold()));
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                Map<String, Object> training = trainingMap(r, data, start, epochs, before, after, validation, cacheStats, started, seconds);
+                TrainingRecord training = trainingRecord(r, data, start, epochs, before, after, validation, cacheStats, started, seconds);
                 bundle = ModelBundle.rewriteManifest(bundle.dir(), bundle.manifest().withTraining(training)
-                        .withCalibration(calibrated == null ? null : withData(calibrated.toManifest(), r.validationData())));
+                        .withCalibration(calibrated == null ? null : calibrated.toManifest().withData(absolute(r.validationData()))));
                 progress.accept(TrainingProgress.of(TrainingProgress.Phase.DONE, 1, 1, seconds));
                 return new Outcome(bundle, epochs, before, after, validation, calibrated, seconds);
             } catch (IOException | RuntimeException e) {
@@ -233,9 +230,8 @@ public final class Training {
     }
 
 
-    private static Map<String, Object> withData(Map<String, Object> m, Path data) {
-        m.put("data", data.toAbsolutePath().normalize().toString());
-        return m;
+    private static String absolute(Path p) {
+        return p.toAbsolutePath().normalize().toString();
     }
 
     private static Dataset loadData(TrainRequest r, Path work, Consumer<String> log) {
@@ -306,45 +302,25 @@ public final class Training {
         return t;
     }
 
-    private static Map<String, Object> trainingMap(TrainRequest r, Dataset data, String start, List<PromptTrainer.EpochSummary> epochs,
-                                                   Evaluation.Report before, Evaluation.Report after, Evaluation.Report validation,
-                                                   Map<String, Object> cache, Instant started, double seconds) {
+    private static TrainingRecord trainingRecord(TrainRequest r, Dataset data, String start, List<PromptTrainer.EpochSummary> epochs,
+                                                 Evaluation.Report before, Evaluation.Report after, Evaluation.Report validation,
+                                                 TrainingRecord.FeatureCache cache, Instant started, double seconds) {
         PromptTrainer.Options o = r.trainer();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("recipe", o.recipe().name().toLowerCase(Locale.ROOT));
-        m.put("epochs", o.epochs());
-        m.put("batch_size", o.batchSize());
-        m.put("optimizer", "adam");
-        m.put("lr", o.lr());
         var opt = o.optimizerSettings(1);
-        m.put("betas", List.of(opt.beta1(), opt.beta2()));
-        m.put("seed", o.seed());
-        m.put("shuffle", "SplittableRandom(seed) Fisher-Yates per epoch");
-        m.put("initial_prompt_learner", start);
-        m.put("data", data.root().toString());
-        m.put("format", data.format().name().toLowerCase(Locale.ROOT));
-        m.put("classes", data.classNames());
-        m.put("images", data.samples().size());
-        m.put("good", data.goodCount());
-        m.put("anomalous", data.anomalousCount());
-        m.put("with_mask", data.maskedCount());
-        m.put("pseudo_anomalies", r.pseudoAnomalies());
-        m.put("steps", epochs.stream().mapToInt(PromptTrainer.EpochSummary::steps).sum());
-        m.put("epoch_losses", epochs.stream().map(PromptTrainer.EpochSummary::meanLoss).toList());
-        m.put("feature_cache", cache);
-        if (before != null) m.put("metrics_before", before.toMap());
-        if (after != null) m.put("metrics", after.toMap());
-        if (after != null) m.put("metrics_data", "training set (in-sample), from cached float16 features");
-        if (validation != null) {
-            m.put("validation_metrics", validation.toMap());
-            m.put("validation_data", r.validationData().toAbsolutePath().normalize().toString());
-        }
-        m.put("started_at", started.truncatedTo(ChronoUnit.SECONDS).toString());
-        m.put("finished_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        m.put("seconds", Math.round(seconds * 10) / 10.0);
-        m.put("threads", r.threads());
-        m.put("device", TorchRuntime.deviceName());
-        return m;
+        return new TrainingRecord(
+                o.recipe().name().toLowerCase(Locale.ROOT), o.epochs(), o.batchSize(), "adam", o.lr(),
+                List.of(opt.beta1(), opt.beta2()), o.seed(), "SplittableRandom(seed) Fisher-Yates per epoch", start,
+                data.root().toString(), data.format().name().toLowerCase(Locale.ROOT), data.classNames(),
+                data.samples().size(), data.goodCount(), data.anomalousCount(), data.maskedCount(), r.pseudoAnomalies(),
+                epochs.stream().mapToInt(PromptTrainer.EpochSummary::steps).sum(),
+                epochs.stream().map(PromptTrainer.EpochSummary::meanLoss).toList(), cache,
+                before != null ? before.toMap() : null,
+                after != null ? after.toMap() : null,
+                after != null ? "training set (in-sample), from cached float16 features" : null,
+                validation != null ? validation.toMap() : null,
+                validation != null ? absolute(r.validationData()) : null,
+                started.truncatedTo(ChronoUnit.SECONDS).toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                Math.round(seconds * 10) / 10.0, r.threads(), TorchRuntime.deviceName());
     }
 
     private static void check(BooleanSupplier cancelled) {

@@ -1,5 +1,7 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.bundle.CalibrationRecord;
+
 import dev.anomalyedge.evaluation.Evaluation;
 
 import java.time.Instant;
@@ -43,7 +45,7 @@ public final class TrainingJobs implements AutoCloseable {
      * @param bundleDir   the new bundle (SUCCEEDED only)
      * @param metrics     final metrics (SUCCEEDED only): "training" (in-sample, after), "training_before", and
      *                    "validation" when a validation set was given; each {@link Evaluation.Report#toMap()}
-     * @param calibration the manifest's calibration map (SUCCEEDED with validation data only)
+     * @param calibration the manifest's calibration record (SUCCEEDED with validation data only)
      * @param epochLosses mean loss of every finished epoch (SUCCEEDED only)
      * @param error       why it failed (FAILED) or "cancelled" (CANCELLED)
      * @param log         the last log lines
@@ -51,7 +53,7 @@ public final class TrainingJobs implements AutoCloseable {
     @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record JobStatus(String id, State state, TrainingProgress progress, String data, String out, Instant created,
                             Instant started, Instant finished, String bundleDir, Map<String, Object> metrics,
-                            Map<String, Object> calibration, List<Double> epochLosses, String error, List<String> log) {}
+                            CalibrationRecord calibration, List<Double> epochLosses, String error, List<String> log) {}
 
     private final class Job {
         final String id = UUID.randomUUID().toString();
@@ -77,7 +79,8 @@ public final class TrainingJobs implements AutoCloseable {
 
         JobStatus snapshot() {
             Training.Outcome o = outcome;
-            Map<String, Object> metrics = null, calibration = null;
+            Map<String, Object> metrics = null;
+            CalibrationRecord calibration = null;
             List<Double> losses = null;
             String bundle = null;
             if (o != null) {

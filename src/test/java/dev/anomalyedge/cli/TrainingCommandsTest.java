@@ -2,7 +2,9 @@ package dev.anomalyedge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anomalyedge.bundle.CalibrationRecord;
 import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.bundle.TrainingRecord;
 import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.inspection.Calibration;
 import dev.anomalyedge.training.DemoFixture;
@@ -17,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -94,17 +95,17 @@ class TrainingCommandsTest {
         assertEquals("demo", b.name());
         assertEquals("trained-1", b.version());
         assertTrue(new ModelRepository(repo).list().stream().anyMatch(e -> e.version().equals("trained-1") && e.loadable()));
-        Map<String, Object> t = b.manifest().training();
-        assertEquals("official", t.get("recipe"));
-        assertEquals(6, t.get("epochs"));
-        assertEquals(8, t.get("batch_size"));
-        assertEquals(List.of(0.5, 0.999), t.get("betas"));
-        assertEquals(6 * 3, t.get("steps"));
-        assertEquals(6, ((List<?>) t.get("epoch_losses")).size());
-        assertEquals(dev.anomalyedge.torch.TorchRuntime.deviceName(), t.get("device"), "the libtorch device is recorded (cpu without CUDA)");
-        assertTrue(String.valueOf(((Map<?, ?>) t.get("feature_cache")).get("engine")).matches("onnxruntime-cpu|tensorrt-fp(16|32)"), t.toString());
-        assertNotNull(t.get("metrics_before"));
-        assertNotNull(t.get("metrics"));
+        TrainingRecord t = b.manifest().training();
+        assertEquals("official", t.recipe());
+        assertEquals(6, t.epochs());
+        assertEquals(8, t.batchSize());
+        assertEquals(List.of(0.5, 0.999), t.betas());
+        assertEquals(6 * 3, t.steps());
+        assertEquals(6, t.epochLosses().size());
+        assertEquals(dev.anomalyedge.torch.TorchRuntime.deviceName(), t.device(), "the libtorch device is recorded (cpu without CUDA)");
+        assertTrue(String.valueOf(t.featureCache().engine()).matches("onnxruntime-cpu|tensorrt-fp(16|32)"), t.toString());
+        assertNotNull(t.metricsBefore());
+        assertNotNull(t.metrics());
         // the same tuned learner in both formats, with the reference's key names
         var st = Checkpoints.readPromptLearner(trained.resolve(ModelBundle.PROMPT_LEARNER));
         var pth = Checkpoints.readPromptLearner(trained.resolve(Training.PROMPT_LEARNER_PTH));
@@ -122,24 +123,25 @@ class TrainingCommandsTest {
         assertEquals(0, new CommandLine(new CalibrateCommand()).execute("--bundle", copy.toString(), "--data", fx.test.toString(),
                 "--target-false-alarm-rate", "0.1", "--batch-size", "4", "--threads", "2"));
         ModelBundle b = ModelBundle.load(copy);
-        Map<String, Object> c = b.manifest().calibration();
+        CalibrationRecord c = b.manifest().calibration();
+        JsonNode file = new ObjectMapper().readTree(copy.resolve(ModelBundle.MANIFEST).toFile()).get("calibration");
         for (String k : new String[] {"image_threshold", "pixel_threshold", "method", "target_false_alarm_rate", "n_good", "n_anomalous", "created_at"}) {
-            assertTrue(c.containsKey(k), k + " in " + c);
+            assertTrue(file.has(k), k + " in " + file);
         }
-        assertEquals("good_quantile", c.get("method"));
-        assertEquals(10, c.get("n_good"));
-        assertEquals(14, c.get("n_anomalous"));
+        assertEquals("good_quantile", c.method());
+        assertEquals(10, c.nGood());
+        assertEquals(14, c.nAnomalous());
         Calibration cal = Calibration.fromManifest(c);
-        assertEquals(((Number) c.get("image_threshold")).doubleValue(), cal.imageThreshold());
+        assertEquals(c.imageThreshold(), cal.imageThreshold());
         assertNotNull(cal.pixelThreshold());
         assertEquals(0.5, cal.normalisedScore(cal.imageThreshold()), 1e-9);
         // 10 good images at a 10 % false-alarm rate: exactly one good part is flagged
-        assertEquals(0.1, ((Number) c.get("good_flagged_rate")).doubleValue(), 1e-12);
+        assertEquals(0.1, c.goodFlaggedRate(), 1e-12);
 
         // with anomalies and no target: F1-max
         assertEquals(0, new CommandLine(new CalibrateCommand()).execute("--bundle", copy.toString(), "--data", fx.test.toString(),
                 "--threads", "2"));
-        assertEquals("f1_max", ModelBundle.load(copy).manifest().calibration().get("method"));
+        assertEquals("f1_max", ModelBundle.load(copy).manifest().calibration().method());
         assertNotNull(ModelBundle.load(copy).manifest().training(), "calibrating keeps the training record");
     }
 
@@ -156,11 +158,11 @@ class TrainingCommandsTest {
 
         args.add("--pseudo-anomalies");
         assertEquals(0, new CommandLine(new TrainCommand()).execute(args.toArray(new String[0])));
-        Map<String, Object> t = ModelBundle.load(out).manifest().training();
-        assertEquals(true, t.get("pseudo_anomalies"));
-        assertEquals(6, t.get("good"));
-        assertEquals(6, t.get("anomalous"), "one pseudo-anomaly per good image");
-        assertEquals("initialised with seed 111", t.get("initial_prompt_learner"));
+        TrainingRecord t = ModelBundle.load(out).manifest().training();
+        assertEquals(true, t.pseudoAnomalies());
+        assertEquals(6, t.good());
+        assertEquals(6, t.anomalous(), "one pseudo-anomaly per good image");
+        assertEquals("initialised with seed 111", t.initialPromptLearner());
         try (var s = Files.list(out.getParent())) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".work-")), "scratch folder removed");
         }

@@ -1,8 +1,9 @@
 package dev.anomalyedge.evaluation;
 
+import dev.anomalyedge.bundle.CalibrationRecord;
+
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -89,11 +90,13 @@ class CalibratorTest {
         assertEquals(1.0, recall.anomalousRecall());
         assertEquals(0.25, recall.goodFlaggedRate());
 
-        Map<String, Object> m = f1.toManifest();
-        for (String key : new String[] {"image_threshold", "pixel_threshold", "method", "target_false_alarm_rate", "n_good", "n_anomalous", "created_at"}) {
-            assertTrue(m.containsKey(key), key);
-        }
-        assertEquals("f1_max", m.get("method"));
+        CalibrationRecord m = f1.toManifest();
+        assertEquals(f1.imageThreshold(), m.imageThreshold());
+        assertEquals(f1.pixelThreshold(), m.pixelThreshold());
+        assertEquals("f1_max", m.method());
+        assertEquals(f1.nGood(), m.nGood());
+        assertEquals(f1.nAnomalous(), m.nAnomalous());
+        assertEquals(f1.createdAt(), m.createdAt());
     }
 
     @Test

@@ -32,6 +32,6 @@ class DemoTrainingTest {
         Calibration c = Calibration.fromManifest(r.bundle().manifest().calibration());
         assertNotNull(c.imageThreshold());
         assertNotNull(c.pixelThreshold());
-        assertNotNull(r.bundle().manifest().training().get("validation_metrics"));
+        assertNotNull(r.bundle().manifest().training().validationMetrics());
     }
 }

@@ -4,7 +4,7 @@ import dev.anomalyedge.engine.EngineException;
 
 import java.util.Locale;
 
-/** Configuration {@code engine = auto | tensorrt | onnxruntime}. */
+/** Which backend runs a bundle: {@code appliance.engine.backend} and {@code --engine} = auto | tensorrt | onnxruntime. */
 public enum EngineMode {
     /** TensorRT when its natives load and a GPU is present (building the plan if needed), else ONNX Runtime. */
     AUTO,
@@ -17,6 +17,7 @@ public enum EngineMode {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The mode named by {@code text} in any case, blanks around ignored; the one parser of the setting and the option. */
     public static EngineMode parse(String text) {
         if (text != null) {
             for (EngineMode m : values()) if (m.id().equalsIgnoreCase(text.trim())) return m;

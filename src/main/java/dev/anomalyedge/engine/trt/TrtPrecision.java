@@ -13,6 +13,7 @@ public enum TrtPrecision {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The precision named by {@code text} in any case, blanks around ignored ({@code appliance.engine.precision}, {@code --precision}). */
     public static TrtPrecision parse(String text) {
         if (text != null) {
             for (TrtPrecision p : values()) if (p.id().equalsIgnoreCase(text.trim())) return p;
