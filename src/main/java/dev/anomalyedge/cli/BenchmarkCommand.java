@@ -2,12 +2,14 @@ package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.inspection.EngineBatches;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -46,16 +48,20 @@ public class BenchmarkCommand implements Runnable {
             System.out.println("batch | wall s/batch | wall s/image | cpu s/image");
             boolean warm = false;
             for (int b : batchSizes) {
-                float[] images = new float[b * 3 * s * s];
-                for (int i = 0; i < images.length; i++) images[i] = (float) (r.nextDouble() * 4 - 2);
-                if (!warm) engine.score(images, b); // one warm-up run (session, arenas, JIT) before the first timing
+                List<float[]> images = new ArrayList<>(b);
+                for (int i = 0; i < b; i++) {
+                    float[] image = new float[3 * s * s];
+                    for (int j = 0; j < image.length; j++) image[j] = (float) (r.nextDouble() * 4 - 2);
+                    images.add(image);
+                }
+                if (!warm) EngineBatches.score(engine, images, b); // one warm-up run (session, arenas, JIT) before the first timing
                 warm = true;
                 double wall = 0;
                 double cpu = 0;
                 for (int k = 0; k < runs; k++) {
                     long c0 = processCpuNanos();
                     long w0 = System.nanoTime();
-                    engine.score(images, b);
+                    EngineBatches.score(engine, images, b); // the batch path of inspect, evaluate and calibrate
                     wall += (System.nanoTime() - w0) / 1e9;
                     cpu += (processCpuNanos() - c0) / 1e9;
                 }

@@ -5,8 +5,8 @@ import dev.anomalyedge.demo.RandomClip;
 import dev.anomalyedge.synthetic.SyntheticParts;
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
-import dev.anomalyedge.image.ImageDecoder;
-import dev.anomalyedge.image.Preprocessor;
+import dev.anomalyedge.inspection.EngineBatches;
+import dev.anomalyedge.inspection.Preprocessing;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.model.ClipArchitecture;
 import dev.anomalyedge.tensor.DType;
@@ -34,6 +34,7 @@ import javax.imageio.ImageIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -105,8 +106,7 @@ public class BenchmarkTrainingCommand implements Callable<Integer> {
         float[] imageFeatures = new float[images * e];
         float[] patchFeatures = new float[images * k * t * e];        // per image [K, T, E]
         Path imageDir = Files.createDirectories(work.resolve("images"));
-        Preprocessor pre = new Preprocessor(s);
-        ImageDecoder decoder = new ImageDecoder();
+        Preprocessing preprocessing = new Preprocessing(s);
         double extractSeconds;                                      // per image, after the first (warm-up) one when there are several
         try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(graph.model(), n)) {
             System.out.printf(Locale.ROOT, "engine opened, peak RSS %s%n", BenchmarkCommand.peakRss());
@@ -117,7 +117,7 @@ public class BenchmarkTrainingCommand implements Callable<Integer> {
                 ImageIO.write(SyntheticParts.generate(s, 1000 + i, i % 2 == 0 ? SyntheticParts.Defect.NONE : SyntheticParts.Defect.SCRATCH)
                         .image(), "png", png.toFile());
                 long i0 = System.nanoTime();
-                AnomalyEngine.FeatureBatch f = engine.features(pre.image(decoder.decode(png)), 1);
+                AnomalyEngine.FeatureBatch f = EngineBatches.features(engine, List.of(preprocessing.prepare(png).tensor()), 1).get(0);
                 System.arraycopy(f.imageFeatures(), 0, imageFeatures, i * e, e);
                 System.arraycopy(f.patchFeatures(), 0, patchFeatures, i * k * t * e, k * t * e);
                 System.out.printf(Locale.ROOT, "  image %d: %.1f s%n", i + 1, secondsSince(i0));

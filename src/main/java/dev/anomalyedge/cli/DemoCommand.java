@@ -4,6 +4,7 @@ import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.demo.DemoModel;
 import dev.anomalyedge.synthetic.SyntheticParts;
 import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.inspection.OfflineInspection;
 import dev.anomalyedge.training.DemoTraining;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,14 +49,9 @@ public class DemoCommand implements Callable<Integer> {
         }
 
         List<Path> images = writeSamples(out.resolve("images"));
-        InspectCommand inspect = new InspectCommand();
-        inspect.bundleDir = bundle.dir();
-        inspect.out = out.resolve("results");
-        inspect.images = images;
-        inspect.batchSize = 1;
-        inspect.maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
-        inspect.engineOptions.engine = "auto";
-        return inspect.call();
+        OfflineInspection.Request inspect = new OfflineInspection.Request(bundle.dir(), images, out.resolve("results"), 1,
+                ImageDecoder.DEFAULT_MAX_PIXELS);
+        return InspectCommand.print(OfflineInspection.run(inspect, new EngineOptions()::open, Console::info));
     }
 
     /** Two good parts and one of each defect, 256 px, with their masks. */

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 public class EngineOptions {
     @Option(names = "--engine", defaultValue = "auto",
             description = "auto (TensorRT when a GPU and its natives are present, else ONNX Runtime), tensorrt or onnxruntime (default: ${DEFAULT-VALUE})")
-    String engine;
+    String engine = "auto"; // also when built without picocli (demo)
 
     @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores)")
     Integer threads;

@@ -1,10 +1,10 @@
 package dev.anomalyedge.evaluation;
 
-import dev.anomalyedge.features.FeatureStore;
-
 import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.image.ImageDecoder;
-import dev.anomalyedge.image.Preprocessor;
+import dev.anomalyedge.features.FeatureStore;
+import dev.anomalyedge.inspection.EngineBatches;
+import dev.anomalyedge.inspection.Inspector;
+import dev.anomalyedge.inspection.Preprocessing;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -19,31 +19,28 @@ public interface ImageScorer {
 
     record Scores(float[] scores, float[][] maps) {}
 
-    /** Through an engine's {@link AnomalyEngine#score}: decode, {@link Preprocessor#image}, run in batches. */
+    /**
+     * Through an engine's {@link AnomalyEngine#score}: {@link Preprocessing} and {@link EngineBatches} by way of
+     * {@link Inspector}, in engine calls of at most {@code batch} images. An image that cannot be decoded fails the call
+     * with the decoder's exception.
+     */
     static ImageScorer of(AnomalyEngine engine, int batch) {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        ImageDecoder decoder = new ImageDecoder();
-        Preprocessor preprocessor = new Preprocessor(engine.imageSize());
+        Inspector inspector = new Inspector(engine, new Preprocessing(engine.imageSize()));
         return new ImageScorer() {
             @Override
             public int imageSize() { return engine.imageSize(); }
 
             @Override
             public Scores score(List<Path> images) {
-                int n = images.size(), s = engine.imageSize(), plane = 3 * s * s;
-                float[] scores = new float[n];
-                float[][] maps = new float[n][];
-                for (int from = 0; from < n; from += batch) {
-                    int b = Math.min(batch, n - from);
-                    float[] input = new float[Math.toIntExact(AnomalyEngine.inputLength(b, s))];
-                    for (int i = 0; i < b; i++) {
-                        System.arraycopy(preprocessor.image(decoder.decode(images.get(from + i))), 0, input, i * plane, plane);
-                    }
-                    AnomalyEngine.ScoreBatch out = engine.score(input, b);
-                    for (int i = 0; i < b; i++) {
-                        scores[from + i] = out.score(i);
-                        maps[from + i] = out.map(i);
-                    }
+                List<Inspector.Result> results = inspector.inspect(images, batch);
+                float[] scores = new float[results.size()];
+                float[][] maps = new float[results.size()][];
+                for (int i = 0; i < results.size(); i++) {
+                    Inspector.Result r = results.get(i);
+                    if (!r.ok()) throw r.error();
+                    scores[i] = r.score();
+                    maps[i] = r.map();
                 }
                 return new Scores(scores, maps);
             }

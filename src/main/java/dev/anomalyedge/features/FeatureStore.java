@@ -1,8 +1,9 @@
 package dev.anomalyedge.features;
 
 import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.image.Preprocessor;
+import dev.anomalyedge.inspection.EngineBatches;
+import dev.anomalyedge.inspection.Preprocessing;
 import dev.anomalyedge.weights.Checkpoints;
 
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.function.IntConsumer;
 
 /**
  * The frozen visual features of image files: from the {@link FeatureCache} when present, otherwise computed by the
- * engine (decode → {@link Preprocessor#image} → {@link AnomalyEngine#features}) and stored in it.
+ * engine ({@link Preprocessing} → {@link EngineBatches#features}) and stored in it.
  *
  * <p>With a cache, every value handed out is the value as stored (float16-rounded, see {@link FeatureCache}), also
  * right after computing it, so a run gives the same numbers whether the cache was cold or warm. Without a cache
@@ -35,9 +36,8 @@ public final class FeatureStore {
     private final String graphSha256;
     private final FeatureCache cache;
     private final Shape shape;
-    private final ImageDecoder decoder = new ImageDecoder();
-    private final Preprocessor preprocessor;
-    private final String preprocessing;
+    private final Preprocessing preprocessing;
+    private final String preprocessingKey;
     private final int engineBatch;
     private final Map<Path, String> imageHashes = new HashMap<>();
     private long computed;
@@ -54,8 +54,8 @@ public final class FeatureStore {
         this.cache = cache;
         this.shape = shape;
         this.engineBatch = engineBatch;
-        this.preprocessor = new Preprocessor(engine.imageSize());
-        this.preprocessing = preprocessingDescription(engine.imageSize());
+        this.preprocessing = new Preprocessing(engine.imageSize());
+        this.preprocessingKey = preprocessingDescription(engine.imageSize());
     }
 
     /** What {@link Preprocessor#image} does, as part of the cache key. */
@@ -108,8 +108,7 @@ public final class FeatureStore {
         for (int i = 0; i < b; i++) {
             if (cache == null || !cache.copyInto(key(images.get(i)), i, b, image, patch, k, t, e)) missing.add(i);
         }
-        for (int from = 0; from < missing.size(); from += engineBatch) {
-            List<Integer> chunk = missing.subList(from, Math.min(missing.size(), from + engineBatch));
+        for (List<Integer> chunk : EngineBatches.chunks(missing, engineBatch)) {
             List<FeatureCache.Entry> entries = compute(chunk.stream().map(images::get).toList());
             for (int j = 0; j < chunk.size(); j++) place(entries.get(j), chunk.get(j), b, image, patch);
         }
@@ -122,16 +121,11 @@ public final class FeatureStore {
         for (int tap = 0; tap < k; tap++) System.arraycopy(entry.patchFeatures(), tap * plane, patch, (tap * b + i) * plane, plane);
     }
 
-    /** Runs the engine on {@code images}, stores the entries, and returns them as stored. */
+    /** Runs the engine on {@code images} (at most one engine batch), stores the entries, and returns them as stored. */
     private List<FeatureCache.Entry> compute(List<Path> images) {
-        int n = images.size(), s = engine.imageSize();
-        float[] input = new float[Math.toIntExact(AnomalyEngine.inputLength(n, s))];
-        int plane = 3 * s * s;
-        for (int i = 0; i < n; i++) {
-            float[] chw = preprocessor.image(decoder.decode(images.get(i)));
-            System.arraycopy(chw, 0, input, i * plane, plane);
-        }
-        AnomalyEngine.FeatureBatch fb = engine.features(input, n);
+        int n = images.size();
+        List<float[]> tensors = images.stream().map(p -> preprocessing.prepare(p).tensor()).toList();
+        AnomalyEngine.FeatureBatch fb = EngineBatches.features(engine, tensors, n).get(0);
         int k = fb.taps(), t = fb.tokens(), e = fb.embedDim();
         if (k != shape.taps() || t != shape.tokens() || e != shape.embedDim()) {
             throw new IllegalStateException("the engine returns features [K=" + k + ", T=" + t + ", E=" + e + "] but the trainer expects "
@@ -156,6 +150,6 @@ public final class FeatureStore {
 
     private String key(Path image) {
         String imageHash = imageHashes.computeIfAbsent(image, Checkpoints::sha256);
-        return FeatureCache.key(graphSha256, imageHash, preprocessing);
+        return FeatureCache.key(graphSha256, imageHash, preprocessingKey);
     }
 }

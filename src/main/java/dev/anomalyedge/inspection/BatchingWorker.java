@@ -166,9 +166,7 @@ public final class BatchingWorker implements AutoCloseable {
 
     private void score(AnomalyEngine engine, List<Job> live) {
         int s = engine.imageSize();
-        int per = 3 * s * s;
-        float[] input = new float[live.size() * per];
-        for (int i = 0; i < live.size(); i++) System.arraycopy(live.get(i).image, 0, input, i * per, per);
+        float[] input = EngineBatches.pack(live.stream().map(j -> j.image).toList(), s);
         long t0 = System.nanoTime();
         AnomalyEngine.ScoreBatch out = engine.score(input, live.size()); // a failure answers every job (run)
         long inference = System.nanoTime() - t0;

@@ -4,7 +4,6 @@ import dev.anomalyedge.image.ImageDecodeException;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.image.ImageTooLargeException;
 import dev.anomalyedge.image.PillowImage;
-import dev.anomalyedge.image.Preprocessor;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -14,13 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The inspection pipeline: decode and pre-process on the caller's thread (at most {@link DecodeGate#slots()} at once),
- * score in the batching worker, then verdict, map statistics, store and hand to the sinks. A request that fails (bad
- * image, busy decoders, full queue, deadline) is never stored or published.
+ * The service's inspection pipeline: decode and pre-process ({@link Preprocessing}) on the caller's thread (at most
+ * {@link DecodeGate#slots()} at once), score in the batching worker, judge ({@link Assessment}), store and hand to the
+ * sinks. A request that fails (bad image, busy decoders, full queue, deadline) is never stored or published.
  *
  * <p>An image at least {@code 2·subsampleMinScale} times the model input on a side is subsampled while decoding
- * (keeping at least {@code subsampleMinScale} times the model input), then resized exactly like Pillow; smaller images
- * follow the Pillow-exact path unchanged. {@code subsampleMinScale = 0} never subsamples.
+ * (see {@link Preprocessing}); {@code subsampleMinScale = 0} never subsamples.
  */
 public final class InspectionService {
 
@@ -90,33 +88,29 @@ public final class InspectionService {
         if (model == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "no model is loaded yet");
         boolean handedOver = false;
         try {
-            PillowImage resized = gate.run(source, () -> decodeAndResize(bytes, source, model.preprocessor()));
-            float[] tensor = model.preprocessor().tensor(resized);
+            Preprocessing.Input input = gate.run(source, () -> prepare(bytes, source, model.imageSize()));
             long decoded = System.nanoTime();
-            BatchingWorker.Job job = new BatchingWorker.Job(model, tensor, start + deadline.toNanos());
+            BatchingWorker.Job job = new BatchingWorker.Job(model, input.tensor(), start + deadline.toNanos());
             if (!worker.offer(job)) {
                 throw new InspectionException(InspectionException.Kind.UNAVAILABLE,
                         "inspection queue is full (" + worker.queued() + " waiting); retry shortly");
             }
             handedOver = true;
-            return new Pending(model, job, resized, source, partId, start, decoded);
+            return new Pending(model, job, input.resized(), source, partId, start, decoded);
         } finally {
             if (!handedOver) model.release();
         }
     }
 
-    /** The S×S RGB picture the model sees; the decoded image is garbage when this returns. */
-    private PillowImage decodeAndResize(byte[] bytes, String source, Preprocessor preprocessor) {
-        int keep = subsampleMinScale == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, (long) subsampleMinScale * preprocessor.imageSize());
-        PillowImage image;
+    /** The model's input; the decoded image is garbage when this returns. */
+    private Preprocessing.Input prepare(byte[] bytes, String source, int imageSize) {
         try {
-            image = decoder.decode(bytes, source, keep, keep);
+            return new Preprocessing(imageSize, decoder, subsampleMinScale).prepare(bytes, source);
         } catch (ImageTooLargeException e) {
             throw new InspectionException(InspectionException.Kind.TOO_LARGE, e.getMessage(), e);
         } catch (ImageDecodeException e) {
             throw new InspectionException(InspectionException.Kind.UNPROCESSABLE, e.getMessage(), e);
         }
-        return preprocessor.resizeRgb(image);
     }
 
     /**
@@ -160,26 +154,14 @@ public final class InspectionService {
 
     private InspectionResult finish(LoadedModel model, BatchingWorker.Scored scored, String source, String partId,
                                     PillowImage resized, long start, long decoded) {
-        Calibration cal = model.calibration();
-        float[] map = scored.map();
-        double max = Double.NEGATIVE_INFINITY;
-        double sum = 0;
-        long above = 0;
-        for (float v : map) {
-            max = Math.max(max, v);
-            sum += v;
-            if (cal.pixelThreshold() != null && v >= cal.pixelThreshold()) above++;
-        }
-        Double fraction = cal.pixelThreshold() == null ? null : (double) above / map.length;
+        Assessment a = Assessment.of(scored.score(), scored.map(), scored.size(), model.calibration(), model.identity());
         long end = System.nanoTime();
         InspectionResult r = new InspectionResult(
                 UUID.randomUUID().toString(), Instant.now().toString(), partId, source,
-                scored.score(), cal.normalisedScore(scored.score()), cal.verdict(scored.score()), cal.imageThreshold(),
-                new InspectionResult.MapStats(scored.size(), max, sum / map.length, cal.pixelThreshold(), fraction),
-                new InspectionResult.Model(model.name(), model.version(), model.engine().backend(), model.bundle().manifest().demo()),
+                a.score(), a.normalizedScore(), a.verdict(), a.threshold(), a.mapStats(), a.model(),
                 new InspectionResult.Timings((decoded - start) / 1e6, scored.queueNanos() / 1e6, scored.inferenceNanos() / 1e6,
                         (end - start) / 1e6, scored.batchSize()),
-                map, resized);
+                a.map(), resized);
         store.put(r);
         sink.accept(r);
         return r;

@@ -1,72 +1,66 @@
 package dev.anomalyedge.inspection;
 
 import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.image.PillowImage;
-import dev.anomalyedge.image.Preprocessor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Scores image files with an engine: decode → Pillow-exact resize and normalise → engine in batches. A file that
- * cannot be decoded yields a failed result with the reason; the others are still scored.
+ * Scores image files with an engine: {@link Preprocessing} per file, then {@link EngineBatches} in calls of at most
+ * {@code batchSize} images. A file that cannot be decoded yields a failed result with the reason; the others are
+ * still scored. At most one batch of pictures is held at a time.
  */
 public final class Inspector {
     private final AnomalyEngine engine;
-    private final ImageDecoder decoder;
-    private final Preprocessor preprocessor;
+    private final Preprocessing preprocessing;
 
-    public Inspector(AnomalyEngine engine, long maxPixels) {
+    public Inspector(AnomalyEngine engine, Preprocessing preprocessing) {
+        if (preprocessing.imageSize() != engine.imageSize()) {
+            throw new IllegalArgumentException("images prepared at " + preprocessing.imageSize() + " px for a " + engine.imageSize() + " px engine");
+        }
         this.engine = engine;
-        this.decoder = new ImageDecoder(maxPixels);
-        this.preprocessor = new Preprocessor(engine.imageSize());
+        this.preprocessing = preprocessing;
     }
 
     /**
-     * One image's outcome: on success the score, the smoothed map [S*S] and the S×S RGB image the model saw; on
-     * failure only {@code error}.
+     * One image's outcome: on success the score, the smoothed map [S*S] and the S×S RGB picture the model saw; on
+     * failure only {@code error} (the decoder's exception).
      */
-    public record Result(Path file, float score, float[] map, int size, PillowImage resized, String error) {
+    public record Result(Path file, float score, float[] map, PillowImage resized, RuntimeException error) {
         public boolean ok() { return error == null; }
     }
 
+    /** The results of {@code files}, in order. */
     public List<Result> inspect(List<Path> files, int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        int s = engine.imageSize();
-        List<Result> out = new ArrayList<>();
-        List<Path> pending = new ArrayList<>();
-        List<PillowImage> pendingImages = new ArrayList<>();
-        List<float[]> pendingTensors = new ArrayList<>();
-        for (Path f : files) {
+        Result[] out = new Result[files.size()];
+        List<Integer> pending = new ArrayList<>(batchSize);
+        List<Preprocessing.Input> inputs = new ArrayList<>(batchSize);
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
             try {
-                PillowImage resized = preprocessor.resizeRgb(decoder.decode(f));
-                pendingImages.add(resized);
-                pendingTensors.add(preprocessor.tensor(resized));
-                pending.add(f);
+                inputs.add(preprocessing.prepare(f));
+                pending.add(i);
             } catch (RuntimeException e) {
-                out.add(new Result(f, Float.NaN, null, s, null, e.getMessage()));
+                out[i] = new Result(f, Float.NaN, null, null, e);
             }
-            if (pending.size() == batchSize) flush(pending, pendingImages, pendingTensors, out);
+            if (pending.size() == batchSize) score(files, pending, inputs, out);
         }
-        flush(pending, pendingImages, pendingTensors, out);
-        out.sort((a, b) -> Integer.compare(files.indexOf(a.file()), files.indexOf(b.file())));
-        return out;
+        score(files, pending, inputs, out);
+        return Arrays.asList(out);
     }
 
-    private void flush(List<Path> files, List<PillowImage> images, List<float[]> tensors, List<Result> out) {
-        if (files.isEmpty()) return;
-        int s = engine.imageSize();
-        int per = 3 * s * s;
-        float[] batch = new float[files.size() * per];
-        for (int i = 0; i < tensors.size(); i++) System.arraycopy(tensors.get(i), 0, batch, i * per, per);
-        AnomalyEngine.ScoreBatch scored = engine.score(batch, files.size());
-        for (int i = 0; i < files.size(); i++) {
-            out.add(new Result(files.get(i), scored.score(i), scored.map(i), s, images.get(i), null));
+    private void score(List<Path> files, List<Integer> pending, List<Preprocessing.Input> inputs, Result[] out) {
+        if (pending.isEmpty()) return;
+        List<EngineBatches.Scored> scored = EngineBatches.score(engine, inputs.stream().map(Preprocessing.Input::tensor).toList(), pending.size());
+        for (int j = 0; j < pending.size(); j++) {
+            int i = pending.get(j);
+            out[i] = new Result(files.get(i), scored.get(j).score(), scored.get(j).map(), inputs.get(j).resized(), null);
         }
-        files.clear();
-        images.clear();
-        tensors.clear();
+        pending.clear();
+        inputs.clear();
     }
 }

@@ -2,7 +2,6 @@ package dev.anomalyedge.inspection;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;
-import dev.anomalyedge.image.Preprocessor;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,7 +13,6 @@ public final class LoadedModel {
     private final ModelBundle bundle;
     private final AnomalyEngine engine;
     private final Calibration calibration;
-    private final Preprocessor preprocessor;
     private final AtomicInteger refs = new AtomicInteger(1);
     private final String name;
     private final String version;
@@ -31,7 +29,6 @@ public final class LoadedModel {
         this.bundle = bundle;
         this.engine = engine;
         this.calibration = Calibration.fromManifest(bundle.manifest().calibration());
-        this.preprocessor = new Preprocessor(engine.imageSize());
     }
 
     public ModelBundle bundle() { return bundle; }
@@ -40,7 +37,10 @@ public final class LoadedModel {
 
     public Calibration calibration() { return calibration; }
 
-    public Preprocessor preprocessor() { return preprocessor; }
+    /** The model as named in results: repository name and version, backend, demo flag. */
+    public InspectionResult.Model identity() {
+        return new InspectionResult.Model(name, version, engine.backend(), bundle.manifest().demo());
+    }
 
     public String name() { return name; }
 

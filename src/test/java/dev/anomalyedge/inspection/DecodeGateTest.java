@@ -17,13 +17,14 @@ class DecodeGateTest {
     @Test
     void aBusyGateRefusesAfterItsWaitInsteadOfQueueingForever() throws Exception {
         DecodeGate gate = new DecodeGate(1, Duration.ofMillis(150));
+        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch hold = new CountDownLatch(1);
         CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> gate.run("first.png", () -> {
+            inside.countDown();
             await(hold);
             return "first";
         }));
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (gate.busy() < 1 && System.nanoTime() < until) Thread.sleep(5);
+        assertTrue(inside.await(10, TimeUnit.SECONDS), "the first decode runs in the only slot");
         assertEquals(1, gate.busy());
 
         long start = System.nanoTime();

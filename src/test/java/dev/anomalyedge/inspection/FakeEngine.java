@@ -7,14 +7,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** A test engine: score = mean of the first pixel plane, map = constant; records batch sizes; can be held. */
+/**
+ * A test engine: score = the image's first input value, map = that value everywhere; features = that value too
+ * (K = T = E = 1); records batch sizes; score() can be held.
+ */
 final class FakeEngine implements AnomalyEngine {
     final int size;
     final List<Integer> batches = new CopyOnWriteArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean closed;
     volatile Error fails; // thrown by score() when set
-    final CountDownLatch entered = new CountDownLatch(1); // counted down when score() is first called
+    volatile CountDownLatch entered = new CountDownLatch(1); // counted down when score() is called (replace it to wait for the next call)
 
     FakeEngine(int size) { this.size = size; }
 
@@ -46,7 +49,11 @@ final class FakeEngine implements AnomalyEngine {
 
     @Override
     public FeatureBatch features(float[] images, int batch) {
-        throw new UnsupportedOperationException();
+        batches.add(batch);
+        int per = 3 * size * size;
+        float[] values = new float[batch];
+        for (int b = 0; b < batch; b++) values[b] = images[b * per];
+        return new FeatureBatch(batch, 1, 1, 1, values.clone(), values); // K = T = E = 1: each image's first input value
     }
 
     @Override

@@ -74,9 +74,10 @@ class InspectionServiceTest {
     void aFullQueueIsRefusedWithUnavailable() throws Exception {
         start(1, Duration.ofSeconds(10));
         engine.gate = new CountDownLatch(1);
-        InspectionService.Pending first = service.submit(png, "1.png", null); // taken by the worker, held in the engine
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (worker.queued() > 0 && System.nanoTime() < until) Thread.sleep(5);
+        engine.entered = new CountDownLatch(1);
+        InspectionService.Pending first = service.submit(png, "1.png", null);
+        assertTrue(engine.entered.await(10, TimeUnit.SECONDS), "the worker took the first request and is held in the engine");
+        assertEquals(0, worker.queued());
         InspectionService.Pending second = service.submit(png, "2.png", null); // waits in the queue (capacity 1)
         InspectionException e = assertThrows(InspectionException.class, () -> service.submit(png, "3.png", null));
         assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
@@ -134,16 +135,17 @@ class InspectionServiceTest {
     void busyDecodersAnswerUnavailableAndPublishNothing() throws Exception {
         DecodeGate gate = new DecodeGate(1, Duration.ofMillis(50));
         start(4, Duration.ofSeconds(10), new ImageDecoder(), gate, 4);
+        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch hold = new CountDownLatch(1);
         CompletableFuture<Object> busy = CompletableFuture.supplyAsync(() -> gate.run("other", () -> {
+            inside.countDown();
             try {
                 return hold.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 return null;
             }
         }));
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (gate.busy() < 1 && System.nanoTime() < until) Thread.sleep(5);
+        assertTrue(inside.await(10, TimeUnit.SECONDS), "the other decode holds the only slot");
         InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(png, "a.png", null));
         assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
         assertTrue(e.getMessage().contains("decode slots are busy"), e.getMessage());
