@@ -3,11 +3,11 @@ package dev.anomalyedge.cli;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.inspection.EngineBatches;
+import dev.anomalyedge.util.ProcessMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +43,7 @@ public class BenchmarkCommand implements Runnable {
         try (dev.anomalyedge.engine.select.SelectedEngine selected = engineOptions.open(bundle.dir(), maxBatch)) {
             AnomalyEngine engine = selected.engine();
             System.out.println("backend: " + selected.backend());
-            System.out.printf("session load: %.2f s, peak RSS so far %s%n", (System.nanoTime() - t0) / 1e9, peakRss());
+            System.out.printf("session load: %.2f s, peak RSS so far %s%n", (System.nanoTime() - t0) / 1e9, ProcessMemory.peakRss());
             SplittableRandom r = new SplittableRandom(7);
             System.out.println("batch | wall s/batch | wall s/image | cpu s/image");
             boolean warm = false;
@@ -68,27 +68,12 @@ public class BenchmarkCommand implements Runnable {
                 System.out.printf("%5d | %12.3f | %12.3f | %11.3f%n", b, wall / runs, wall / runs / b, cpu / runs / b);
             }
         }
-        System.out.println("peak RSS: " + peakRss());
+        System.out.println("peak RSS: " + ProcessMemory.peakRss());
     }
 
     private static long processCpuNanos() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime();
         return 0;
-    }
-
-    /** VmHWM from /proc/self/status (Linux), e.g. "1843 MiB". */
-    static String peakRss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return (kb / 1024) + " MiB";
-                }
-            }
-        } catch (Exception e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
-        return "unknown";
     }
 }
