@@ -54,6 +54,27 @@ public class Health {
         }
     }
 
+    /**
+     * The state a PLC reads (STARTING, READY, FAULT with its reason) and the failed/late result counts. Always UP: a
+     * FAULT (e.g. a camera sending broken images) is for the line to act on, and taking the appliance out of service
+     * would stop the next good image from clearing it.
+     */
+    @Readiness
+    @ApplicationScoped
+    public static class Line implements HealthCheck {
+        @Inject
+        ApplianceStatus status;
+
+        @Override
+        public HealthCheckResponse call() {
+            ApplianceStatus.LineStatus s = status.line();
+            HealthCheckResponseBuilder b = HealthCheckResponse.named("line").up().withData("state", s.state().name())
+                    .withData("failed_results", s.failed()).withData("late_results", s.late());
+            if (s.reason() != null) b.withData("fault", s.reason());
+            return b.build();
+        }
+    }
+
     @Readiness
     @ApplicationScoped
     public static class Mqtt implements HealthCheck {

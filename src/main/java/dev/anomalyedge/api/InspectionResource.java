@@ -43,8 +43,7 @@ public class InspectionResource {
     public InspectionResult inspectBody(InputStream body, @HeaderParam("X-Part-Id") String partId,
                                         @HeaderParam("Content-Type") String contentType) throws IOException {
         String part = uploads.partId(null, partId);
-        byte[] bytes = uploads.readLimited(body);
-        return inspections.inspect(bytes, contentType != null ? "request body (" + contentType + ")" : "request body", part);
+        return inspections.inspect(uploads.body(body, contentType != null ? "request body (" + contentType + ")" : "request body"), part);
     }
 
     @POST
@@ -56,7 +55,7 @@ public class InspectionResource {
                                         @HeaderParam("X-Part-Id") String headerPartId) throws IOException {
         if (file == null) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "multipart request has no 'file' part");
         String part = uploads.partId(formPartId, headerPartId);
-        return inspections.inspect(uploads.readUpload(file), file.fileName(), part);
+        return inspections.inspect(uploads.upload(file), part);
     }
 
     @POST

@@ -1,5 +1,9 @@
 package dev.anomalyedge.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalyedge.inspection.InspectionResult;
+
 import dev.anomalyedge.bundle.BundleException;
 import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.ModelManager;
@@ -22,11 +26,14 @@ public class ProblemMappers {
     @Inject
     Inspections inspections;
 
+    @Inject
+    ObjectMapper json;
+
     @ServerExceptionMapper
     public Response inspection(InspectionException e) {
         String reason = e.kind().name().toLowerCase();
         inspections.rejected(reason);
-        return switch (e.kind()) {
+        Response problem = switch (e.kind()) {
             case BAD_REQUEST -> Problem.response(Response.Status.BAD_REQUEST, "Bad request", e.getMessage());
             case TOO_LARGE -> Problem.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "Image too large", e.getMessage());
             case UNSUPPORTED_MEDIA_TYPE -> Problem.response(Response.Status.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", e.getMessage());
@@ -39,6 +46,18 @@ public class ProblemMappers {
                 yield Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "Inference failed", e.getMessage());
             }
         };
+        return withResult(problem, e.result());
+    }
+
+    /**
+     * The problem answer with the ERROR result's fields added (RFC 9457 extension members): the same document MQTT
+     * publishes for this trigger (id, verdict ERROR, result_code, pass, error code), beside the problem's own fields.
+     */
+    private Response withResult(Response problem, InspectionResult result) {
+        if (result == null) return problem;
+        ObjectNode body = json.valueToTree(problem.getEntity());
+        body.setAll((ObjectNode) json.valueToTree(result));
+        return Response.fromResponse(problem).entity(body).build();
     }
 
     @ServerExceptionMapper

@@ -42,6 +42,22 @@ public class Uploads {
         return PartIds.check(formField != null ? formField : header, config.limits().maxPartIdLength());
     }
 
+    /** The request body as an image, read (within appliance.limits.max-upload-bytes) when the inspection gets to it. */
+    public Inspections.Image body(InputStream in, String source) {
+        return new Inspections.Image() {
+            @Override public String source() { return source; }
+            @Override public byte[] read() throws IOException { return readLimited(in); }
+        };
+    }
+
+    /** A multipart file part as an image, read when the inspection gets to it. */
+    public Inspections.Image upload(FileUpload f) {
+        return new Inspections.Image() {
+            @Override public String source() { return f.fileName(); }
+            @Override public byte[] read() throws IOException { return readUpload(f); }
+        };
+    }
+
     public byte[] readUpload(FileUpload f) throws IOException {
         long limit = config.limits().maxUploadBytes();
         if (f.size() > limit) {
@@ -59,10 +75,7 @@ public class Uploads {
         List<Inspections.Image> all = new ArrayList<>();
         for (List<FileUpload> parts : List.of(files == null ? List.<FileUpload>of() : files, more == null ? List.<FileUpload>of() : more)) {
             for (FileUpload f : parts) {
-                all.add(new Inspections.Image() {
-                    @Override public String source() { return f.fileName(); }
-                    @Override public byte[] read() throws IOException { return readUpload(f); }
-                });
+                all.add(upload(f));
             }
         }
         if (all.isEmpty()) throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "no 'file' parts in the batch");

@@ -46,6 +46,18 @@ public interface ApplianceConfig {
 
     Inspections inspections();
 
+    Fault fault();
+
+    interface Fault {
+        /**
+         * FAULT after this many consecutive results that are ERROR (not inspected: undecodable, too large, queue full,
+         * deadline missed, no model, engine failure); the next inspected result clears it. 0 = never.
+         */
+        @WithName("after-consecutive-failures")
+        @WithDefault("5")
+        int afterConsecutiveFailures();
+    }
+
     interface Models {
         /** Model repository: {@code <dir>/<name>/<version>/bundle.json}; the demo bundle is generated here when it is empty. */
         @WithDefault("models")

@@ -29,5 +29,21 @@ public record Calibration(Double imageThreshold, Double pixelThreshold) {
         return s < t ? 0.5 * s / t : 0.5 + 0.5 * (s - t) / (1 - t);
     }
 
-    public enum Verdict { OK, NG, UNCALIBRATED }
+    /**
+     * What a result says about the part, with the numeric {@code result_code} a PLC maps: OK 0, NG 1, UNCALIBRATED 2
+     * (no threshold, so no judgement: not a pass), ERROR (not inspected) ≥ 10 from its {@link ErrorCode}.
+     */
+    public enum Verdict {
+        OK(0), NG(1), UNCALIBRATED(2), ERROR(-1);
+
+        private final int resultCode;
+
+        Verdict(int resultCode) { this.resultCode = resultCode; }
+
+        /** The result code of an inspected image; ERROR results take theirs from {@link ErrorCode#resultCode()}. */
+        public int resultCode() {
+            if (this == ERROR) throw new IllegalStateException("an ERROR result's code is its ErrorCode's");
+            return resultCode;
+        }
+    }
 }

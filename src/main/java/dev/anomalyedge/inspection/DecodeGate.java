@@ -46,7 +46,7 @@ public final class DecodeGate {
     public <T> T run(String source, Supplier<T> work) {
         try {
             if (!permits.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "all " + slots
+                throw new InspectionException(ErrorCode.BUSY, "all " + slots
                         + " image decode slots are busy (appliance.decode.max-concurrent); retry shortly");
             }
         } catch (InterruptedException e) {
@@ -59,7 +59,7 @@ public final class DecodeGate {
             LOG.errorf("out of memory while decoding %s (%d of %d decode slots busy): answered 503; lower "
                     + "appliance.decode.max-concurrent or appliance.limits.max-decoded-bytes, or give the JVM more heap (%s)",
                     source, busy(), slots, e.getMessage());
-            throw new InspectionException(InspectionException.Kind.UNAVAILABLE,
+            throw new InspectionException(ErrorCode.BUSY,
                     source + ": not enough memory to decode this image now; retry shortly");
         } finally {
             permits.release();

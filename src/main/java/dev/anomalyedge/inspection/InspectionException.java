@@ -1,6 +1,9 @@
 package dev.anomalyedge.inspection;
 
-/** An inspection that could not be made, with the kind of failure the API turns into a status code. */
+/**
+ * An inspection that could not be made: its stable {@link ErrorCode} (what the ERROR result says) and the kind of
+ * failure the API turns into a status code.
+ */
 public class InspectionException extends RuntimeException {
     public enum Kind {
         /** 400: empty or malformed request. */
@@ -19,17 +22,38 @@ public class InspectionException extends RuntimeException {
         INTERNAL
     }
 
-    private final Kind kind;
+    private final ErrorCode code;
+    private volatile InspectionResult result;
 
-    public InspectionException(Kind kind, String message) {
+    public InspectionException(ErrorCode code, String message) {
         super(message);
-        this.kind = kind;
+        this.code = code;
+    }
+
+    public InspectionException(ErrorCode code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    /** A failure of a kind with no finer code (UNAVAILABLE stands for {@link ErrorCode#NOT_SERVING}). */
+    public InspectionException(Kind kind, String message) {
+        this(ErrorCode.of(kind), message);
     }
 
     public InspectionException(Kind kind, String message, Throwable cause) {
-        super(message, cause);
-        this.kind = kind;
+        this(ErrorCode.of(kind), message, cause);
     }
 
-    public Kind kind() { return kind; }
+    public Kind kind() { return code.kind(); }
+
+    public ErrorCode code() { return code; }
+
+    /** The ERROR result published for this failure, once the pipeline made it; null before. */
+    public InspectionResult result() { return result; }
+
+    /** This exception, carrying the ERROR result made for it. */
+    InspectionException withResult(InspectionResult r) {
+        this.result = r;
+        return this;
+    }
 }

@@ -8,7 +8,11 @@ import dev.anomalyedge.image.PillowImage;
 
 /**
  * One inspection, as answered over REST and published over MQTT (without the map and image, which stay in memory for
- * the heatmap and map endpoints).
+ * the heatmap and map endpoints). Every trigger gets one: an image that could not be inspected gets an ERROR result
+ * ({@link #failed}) with no score, map or model figures and an {@code error} saying why.
+ *
+ * <p>{@code result_code} and {@code pass} let a PLC act without parsing text: 0 OK (pass), 1 NG, 2 UNCALIBRATED (no
+ * threshold: no judgement, not a pass), ≥ 10 an {@link ErrorCode}. Only OK passes.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -17,15 +21,40 @@ public record InspectionResult(
         String timestamp,
         String partId,
         String source,
-        double score,
+        Double score,
         Double normalizedScore,
         Calibration.Verdict verdict,
+        int resultCode,
+        boolean pass,
         Double threshold,
         MapStats map,
         Model model,
         Timings timings,
+        Error error,
         @JsonIgnore float[] anomalyMap,
         @JsonIgnore PillowImage resized) {
+
+    /** The result of an inspected image: verdict, result code and pass follow from the assessment. */
+    public static InspectionResult inspected(String id, String timestamp, String partId, String source, Assessment a, Timings timings,
+                                             PillowImage resized) {
+        return new InspectionResult(id, timestamp, partId, source, (double) a.score(), a.normalizedScore(), a.verdict(),
+                a.verdict().resultCode(), a.verdict() == Calibration.Verdict.OK, a.threshold(), a.mapStats(), a.model(), timings,
+                null, a.map(), resized);
+    }
+
+    /** The ERROR result of an image that was not inspected; {@code model} is the serving model when one was, else null. */
+    public static InspectionResult failed(String partId, String source, ErrorCode code, String detail, Model model, double totalMs) {
+        return new InspectionResult(java.util.UUID.randomUUID().toString(), java.time.Instant.now().toString(), partId, source, null,
+                null, Calibration.Verdict.ERROR, code.resultCode(), false, null, null, model, new Timings(0, 0, 0, totalMs, 0),
+                new Error(code.id(), detail), null, null);
+    }
+
+    /** Whether this is an ERROR result (nothing was scored). */
+    @JsonIgnore
+    public boolean failed() { return error != null; }
+
+    /** Why an image was not inspected: the stable {@link ErrorCode#id()} and a sentence for people. */
+    public record Error(String code, String detail) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record MapStats(int size, double max, double mean, Double pixelThreshold, Double fractionAbove) {}

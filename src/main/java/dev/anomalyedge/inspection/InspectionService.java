@@ -15,7 +15,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The service's inspection pipeline: decode and pre-process ({@link Preprocessing}) on the caller's thread (at most
  * {@link DecodeGate#slots()} at once), score in the batching worker, judge ({@link Assessment}), store and hand to the
- * sinks. A request that fails (bad image, busy decoders, full queue, deadline) is never stored or published.
+ * sinks. A request that fails (bad image, busy decoders, full queue, no model, deadline) gets an ERROR result
+ * ({@link ErrorCode}) that is stored and handed to the sinks like any other, and is thrown as an
+ * {@link InspectionException} carrying it: every trigger is answered.
  *
  * <p>An image at least {@code 2·subsampleMinScale} times the model input on a side is subsampled while decoding
  * (see {@link Preprocessing}); {@code subsampleMinScale = 0} never subsamples.
@@ -78,21 +80,52 @@ public final class InspectionService {
         }
     }
 
-    /** Decodes, pre-processes and queues one image; bad input and a full queue are thrown right away. */
+    /**
+     * Decodes, pre-processes and queues one image; bad input and a full queue are thrown right away, as an
+     * {@link InspectionException} that carries the ERROR result already stored and handed to the sink.
+     */
     public Pending submit(byte[] bytes, String source, String partId) {
         long start = System.nanoTime();
+        try {
+            return queue(bytes, source, partId, start);
+        } catch (InspectionException e) {
+            throw failed(e, source, partId, start);
+        }
+    }
+
+    /**
+     * The answer for a trigger that could not be inspected, wherever it failed (also before the pipeline, e.g. an
+     * upload over the limit): the ERROR result is built, stored and handed to the sink like any result, and the
+     * returned exception carries it ({@link InspectionException#result()}). An exception that already carries its
+     * result is returned as it is.
+     */
+    public InspectionException failed(InspectionException e, String source, String partId) {
+        return failed(e, source, partId, System.nanoTime());
+    }
+
+    private InspectionException failed(InspectionException e, String source, String partId, long start) {
+        if (e.result() != null) return e;
+        LoadedModel m = models.current();
+        InspectionResult r = InspectionResult.failed(partId, source, e.code(), e.getMessage(), m == null ? null : m.identity(),
+                (System.nanoTime() - start) / 1e6);
+        store.put(r);
+        sink.accept(r);
+        return e.withResult(r);
+    }
+
+    private Pending queue(byte[] bytes, String source, String partId, long start) {
         if (bytes == null || bytes.length == 0) {
             throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "empty request body: send the image bytes");
         }
         LoadedModel model = models.acquire();
-        if (model == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "no model is loaded yet");
+        if (model == null) throw new InspectionException(ErrorCode.NO_MODEL, "no model is loaded yet");
         boolean handedOver = false;
         try {
             Preprocessing.Input input = gate.run(source, () -> prepare(bytes, source, model.imageSize()));
             long decoded = System.nanoTime();
             BatchingWorker.Job job = new BatchingWorker.Job(model, input.tensor(), start + deadline.toNanos());
             if (!worker.offer(job)) {
-                throw new InspectionException(InspectionException.Kind.UNAVAILABLE,
+                throw new InspectionException(ErrorCode.QUEUE_FULL,
                         "inspection queue is full (" + worker.queued() + " waiting); retry shortly");
             }
             handedOver = true;
@@ -115,9 +148,18 @@ public final class InspectionService {
 
     /**
      * Waits for a queued image until its deadline, then builds, stores and publishes the result. A request that misses
-     * its deadline is cancelled and never stored or published.
+     * its deadline is cancelled (the engine never runs it, or its late score is dropped) and gets a deadline_exceeded
+     * ERROR result instead.
      */
     public InspectionResult await(Pending p) {
+        try {
+            return finish(p);
+        } catch (InspectionException e) {
+            throw failed(e, p.source, p.partId, p.start);
+        }
+    }
+
+    private InspectionResult finish(Pending p) {
         try {
             long left = p.start + deadline.toNanos() - System.nanoTime();
             BatchingWorker.Scored scored;
@@ -156,12 +198,9 @@ public final class InspectionService {
                                     PillowImage resized, long start, long decoded) {
         Assessment a = Assessment.of(scored.score(), scored.map(), scored.size(), model.calibration(), model.identity());
         long end = System.nanoTime();
-        InspectionResult r = new InspectionResult(
-                UUID.randomUUID().toString(), Instant.now().toString(), partId, source,
-                a.score(), a.normalizedScore(), a.verdict(), a.threshold(), a.mapStats(), a.model(),
+        InspectionResult r = InspectionResult.inspected(UUID.randomUUID().toString(), Instant.now().toString(), partId, source, a,
                 new InspectionResult.Timings((decoded - start) / 1e6, scored.queueNanos() / 1e6, scored.inferenceNanos() / 1e6,
-                        (end - start) / 1e6, scored.batchSize()),
-                a.map(), resized);
+                        (end - start) / 1e6, scored.batchSize()), resized);
         store.put(r);
         sink.accept(r);
         return r;

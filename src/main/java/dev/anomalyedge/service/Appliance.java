@@ -7,7 +7,9 @@ import dev.anomalyedge.engine.select.Backends;
 import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.NativeProbe;
 import dev.anomalyedge.image.ImageDecoder;
+import dev.anomalyedge.inspection.ApplianceState;
 import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.FaultMonitor;
 import dev.anomalyedge.inspection.DecodeGate;
 import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
@@ -59,6 +61,7 @@ public class Appliance {
     private TrainingJobs training;
     private ApplianceMetrics metrics;
     private EngineFactory engines;
+    private FaultMonitor faults;
     private volatile String startupError;
     private volatile boolean started;
     /** Set by {@link #stop()}: the model loader and the demo training end at their next step. */
@@ -84,7 +87,8 @@ public class Appliance {
         metrics = new ApplianceMetrics(registry, this);
         engines = new EngineFactory(config, new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics));
         if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(config.mqtt(), this::modelIdentity);
-        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current);
+        faults = new FaultMonitor(config.fault().afterConsecutiveFailures());
+        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults);
         ModelRepository repository = new ModelRepository(config.models().dir());
         models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
             firstModel.countDown();
@@ -196,6 +200,20 @@ public class Appliance {
     TrainingJobs training() { return training; }
 
     ApplianceMetrics metrics() { return metrics; }
+
+    /** Consecutive failures and late results; null while not serving. */
+    FaultMonitor faults() { return faults; }
+
+    /**
+     * The state a PLC reads: OFFLINE while not serving, STARTING until a model serves, FAULT while the last results
+     * failed, else READY.
+     */
+    ApplianceState state() {
+        if (!started) return ApplianceState.OFFLINE;
+        if (current() == null) return ApplianceState.STARTING;
+        FaultMonitor f = faults;
+        return f != null && f.fault().isPresent() ? ApplianceState.FAULT : ApplianceState.READY;
+    }
 
     Optional<MqttPublisherStats> mqttStats() { return mqtt == null ? Optional.empty() : Optional.of(mqtt.stats()); }
 

@@ -93,6 +93,10 @@ public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anom
 
     void inspected(InspectionResult r) {
         Counter.builder("appliance.inspections").tag("verdict", r.verdict().name()).register(registry).increment();
+        if (r.failed()) {
+            Counter.builder("appliance.results.failed").description("ERROR results (images not inspected), by error code")
+                    .tag("code", r.error().code()).register(registry).increment();
+        }
     }
 
     void modelChanged(LoadedModel m) {

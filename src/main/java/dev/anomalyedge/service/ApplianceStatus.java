@@ -1,6 +1,8 @@
 package dev.anomalyedge.service;
 
+import dev.anomalyedge.inspection.ApplianceState;
 import dev.anomalyedge.inspection.BatchingWorker;
+import dev.anomalyedge.inspection.FaultMonitor;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.inspection.ModelManager;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
@@ -44,6 +46,16 @@ public class ApplianceStatus {
         }
         return new ModelState(fallback, new Serving(m.name(), m.version(), m.engine().backend(), app.engineReason(),
                 m.imageSize(), m.bundle().manifest().demo()), null);
+    }
+
+    /** The state a PLC reads, with the FAULT reason (null otherwise), and the failed and late results so far. */
+    public record LineStatus(ApplianceState state, String reason, long failed, long late) {}
+
+    public LineStatus line() {
+        ApplianceState state = app.state();
+        FaultMonitor f = app.faults();
+        String reason = state == ApplianceState.FAULT && f != null ? f.fault().orElse(null) : null;
+        return new LineStatus(state, reason, f == null ? 0 : f.failed(), f == null ? 0 : f.late());
     }
 
     /** The MQTT publisher's counters; empty when MQTT is off. */

@@ -1,6 +1,7 @@
 package dev.anomalyedge.service;
 
 import dev.anomalyedge.image.Heatmap;
+import dev.anomalyedge.inspection.ErrorCode;
 import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.InspectionService;
@@ -43,9 +44,37 @@ public class Inspections {
     @RegisterForReflection
     public record ImageError(String source, String error, String detail) {}
 
-    /** Scores one image; throws {@link InspectionException} with the failure kind. */
+    /**
+     * Scores one image; a failure (also reading the image, e.g. an upload over the limit) is thrown as an
+     * {@link InspectionException} that carries the ERROR result, published like any result.
+     */
+    public InspectionResult inspect(Image image, String partId) throws IOException {
+        InspectionService pipeline = pipeline();
+        byte[] bytes;
+        try {
+            bytes = image.read();
+        } catch (InspectionException e) {
+            throw pipeline.failed(e, image.source(), partId);
+        }
+        return pipeline.inspect(bytes, image.source(), partId);
+    }
+
+    /** Scores one image already in memory; as {@link #inspect(Image, String)}. */
     public InspectionResult inspect(byte[] bytes, String source, String partId) {
         return pipeline().inspect(bytes, source, partId);
+    }
+
+    /**
+     * A trigger from the line (MQTT, hot folder): always answered with a result, an ERROR result when the image could
+     * not be inspected (stored and published like any result). Never throws.
+     */
+    public InspectionResult trigger(byte[] bytes, String source, String partId) {
+        try {
+            return inspect(bytes, source, partId);
+        } catch (InspectionException e) {
+            if (e.result() != null) return e.result();
+            return InspectionResult.failed(partId, source, e.code(), e.getMessage(), null, 0); // not serving: nothing to publish through
+        }
     }
 
     /**
@@ -111,7 +140,7 @@ public class Inspections {
 
     private InspectionService pipeline() {
         InspectionService s = app.inspections();
-        if (s == null) throw new InspectionException(InspectionException.Kind.UNAVAILABLE, "the appliance is not serving");
+        if (s == null) throw new InspectionException(ErrorCode.NOT_SERVING, "the appliance is not serving");
         return s;
     }
 }

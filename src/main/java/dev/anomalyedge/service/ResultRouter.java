@@ -2,6 +2,7 @@ package dev.anomalyedge.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anomalyedge.image.Heatmap;
+import dev.anomalyedge.inspection.FaultMonitor;
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
@@ -12,8 +13,9 @@ import java.io.IOException;
 import java.util.function.Supplier;
 
 /**
- * Sends what the serving appliance produces beyond the response: every result to the metrics and (when MQTT is on) to
- * the broker with its heatmap overlay, and every model change to the metrics and the MQTT status.
+ * Sends what the serving appliance produces beyond the response: every result (ERROR results too) to the metrics, the
+ * fault monitor and (when MQTT is on) the broker with its heatmap overlay (none for ERROR results), and every model
+ * change or FAULT change to the metrics and the MQTT status.
  */
 final class ResultRouter implements InspectionService.Sink {
     private static final Logger LOG = Logger.getLogger(ResultRouter.class);
@@ -23,6 +25,7 @@ final class ResultRouter implements InspectionService.Sink {
     private final ObjectMapper json;
     private final boolean heatmaps;
     private final Supplier<LoadedModel> current;
+    private final FaultMonitor faults;
 
     /**
      * @param mqtt     the publisher, or null when MQTT is off
@@ -30,20 +33,25 @@ final class ResultRouter implements InspectionService.Sink {
      * @param current  the model being served (its map range scales the overlays)
      */
     ResultRouter(ApplianceMetrics metrics, MqttResultPublisher mqtt, ObjectMapper json, boolean heatmaps,
-                 Supplier<LoadedModel> current) {
+                 Supplier<LoadedModel> current, FaultMonitor faults) {
         this.metrics = metrics;
         this.mqtt = mqtt;
         this.json = json;
         this.heatmaps = heatmaps;
         this.current = current;
+        this.faults = faults;
     }
 
     @Override
     public void accept(InspectionResult r) {
         metrics.inspected(r);
+        if (faults.record(r)) {
+            faults.fault().ifPresentOrElse(reason -> LOG.warnf("FAULT: %s", reason), () -> LOG.info("fault cleared: a result was inspected"));
+            if (mqtt != null) mqtt.publishStatus();
+        }
         if (mqtt == null) return;
         try {
-            byte[] heatmap = heatmaps
+            byte[] heatmap = heatmaps && !r.failed()
                     ? Heatmap.overlayPng(r.resized(), r.anomalyMap(), overlayRange(current.get()), Heatmap.DEFAULT_OPACITY) : null;
             if (!mqtt.publishResult(json.writeValueAsString(r), heatmap)) {
                 LOG.warnf("result %s was not queued for MQTT (queue full with REJECT_NEW, or disk error)", r.id());

@@ -17,6 +17,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +40,7 @@ class InspectionResourceTest {
         r.then().statusCode(200)
                 .body("part_id", equalTo("PART-0001"))
                 .body("verdict", equalTo("UNCALIBRATED"))
+                .body("result_code", equalTo(2)).body("pass", equalTo(false)).body("error", nullValue())
                 .body("map.size", equalTo(224))
                 .body("model.name", equalTo("demo"))
                 .body("model.demo", equalTo(true))
@@ -91,8 +93,14 @@ class InspectionResourceTest {
                 .contentType("application/problem+json").body("detail", containsString("empty"));
         given().contentType("text/plain").body("hello").post("/api/v1/inspections").then().statusCode(415)
                 .contentType("application/problem+json");
-        given().contentType("image/png").body("not an image at all".getBytes()).post("/api/v1/inspections").then().statusCode(422)
-                .body("detail", containsString("unsupported image format"));
+        String id = given().contentType("image/png").header("X-Part-Id", "P-422").body("not an image at all".getBytes())
+                .post("/api/v1/inspections").then().statusCode(422)
+                .body("detail", containsString("unsupported image format"))
+                // the same ERROR result document MQTT publishes for this trigger, beside the problem's fields
+                .body("verdict", equalTo("ERROR")).body("result_code", equalTo(12)).body("pass", equalTo(false))
+                .body("error.code", equalTo("undecodable")).body("part_id", equalTo("P-422")).body("score", nullValue())
+                .extract().path("id");
+        given().get("/api/v1/inspections/" + id).then().statusCode(200).body("verdict", equalTo("ERROR"));
         byte[] png = ServiceReady.partPng(5, SyntheticParts.Defect.NONE);
         given().contentType("image/png").body(Arrays.copyOf(png, png.length / 3)).post("/api/v1/inspections").then().statusCode(422)
                 .body("title", equalTo("Unreadable image"));

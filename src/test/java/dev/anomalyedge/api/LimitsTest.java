@@ -35,7 +35,9 @@ class LimitsTest {
     @Test
     void oversizedUploadIsRefused() {
         given().contentType("image/png").body(new byte[400_000]).post("/api/v1/inspections").then().statusCode(413)
-                .contentType("application/problem+json").body("detail", containsString("max-upload-bytes"));
+                .contentType("application/problem+json").body("detail", containsString("max-upload-bytes"))
+                .body("verdict", org.hamcrest.Matchers.equalTo("ERROR")).body("error.code", org.hamcrest.Matchers.equalTo("too_large"))
+                .body("result_code", org.hamcrest.Matchers.equalTo(13));
         given().multiPart("file", "big.png", new byte[400_000], "image/png").post("/api/v1/inspections").then().statusCode(413);
     }
 

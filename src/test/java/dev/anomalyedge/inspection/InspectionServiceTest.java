@@ -21,6 +21,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,22 +85,41 @@ class InspectionServiceTest {
         InspectionService.Pending second = service.submit(png, "2.png", null); // waits in the queue (capacity 1)
         InspectionException e = assertThrows(InspectionException.class, () -> service.submit(png, "3.png", null));
         assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
+        assertEquals(ErrorCode.QUEUE_FULL, e.code());
         assertTrue(e.getMessage().contains("queue is full"), e.getMessage());
+        assertError(e, "3.png", null, "queue_full", 20);
         engine.gate.countDown();
         service.await(first);
         service.await(second);
-        assertEquals(2, published.size(), "only the accepted requests were published");
+        assertEquals(3, published.size(), "the refused trigger is answered too");
+        assertEquals(2, published.stream().filter(r -> !r.failed()).count());
     }
 
     @Test
-    void aMissedDeadlineAnswersDeadlineExceededAndPublishesNothing() {
+    void aMissedDeadlineAnswersDeadlineExceededWithAnErrorResult() {
         start(4, Duration.ofMillis(300));
         engine.gate = new CountDownLatch(1); // the engine never answers in time
         InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(png, "slow.png", "P9"));
         assertEquals(InspectionException.Kind.DEADLINE_EXCEEDED, e.kind());
         engine.gate.countDown();
-        assertTrue(published.isEmpty());
-        assertEquals(0, service.store().size());
+        assertError(e, "slow.png", "P9", "deadline_exceeded", 30);
+        assertEquals(1, service.store().size(), "the ERROR result can be fetched like any result");
+        assertEquals("demo", e.result().model().name(), "it names the model that was serving");
+    }
+
+    /** {@code e} carries the one ERROR result that was published for it: verdict ERROR, not a pass, no score. */
+    private void assertError(InspectionException e, String source, String partId, String code, int resultCode) {
+        InspectionResult r = e.result();
+        assertNotNull(r, "the failure carries its ERROR result");
+        assertTrue(published.contains(r), "the ERROR result was published");
+        assertEquals(Calibration.Verdict.ERROR, r.verdict());
+        assertEquals(resultCode, r.resultCode());
+        assertFalse(r.pass());
+        assertNull(r.score());
+        assertEquals(code, r.error().code());
+        assertEquals(e.getMessage(), r.error().detail());
+        assertEquals(source, r.source());
+        assertEquals(partId, r.partId());
     }
 
     @Test
@@ -106,7 +129,7 @@ class InspectionServiceTest {
         Preprocessor pre = new Preprocessor(engine.size);
         PillowImage decoded = new ImageDecoder().decode(png, "a.png");
         assertEquals(pre.resizeRgb(decoded), r.resized());
-        assertEquals(pre.image(decoded)[0], (float) r.score(), "the fake engine scores the first tensor value");
+        assertEquals(pre.image(decoded)[0], r.score().floatValue(), "the fake engine scores the first tensor value");
     }
 
     @Test
@@ -128,11 +151,12 @@ class InspectionServiceTest {
         InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(LargePng.reportedUpload(), "huge.png", null));
         assertEquals(InspectionException.Kind.TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("needs 480000000 bytes decoded"), e.getMessage());
-        assertEquals(1, published.size());
+        assertError(e, "huge.png", null, "too_large", 13);
+        assertEquals(2, published.size());
     }
 
     @Test
-    void busyDecodersAnswerUnavailableAndPublishNothing() throws Exception {
+    void busyDecodersAnswerUnavailableWithAnErrorResult() throws Exception {
         DecodeGate gate = new DecodeGate(1, Duration.ofMillis(50));
         start(4, Duration.ofSeconds(10), new ImageDecoder(), gate, 4);
         CountDownLatch inside = new CountDownLatch(1);
@@ -149,20 +173,43 @@ class InspectionServiceTest {
         InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(png, "a.png", null));
         assertEquals(InspectionException.Kind.UNAVAILABLE, e.kind());
         assertTrue(e.getMessage().contains("decode slots are busy"), e.getMessage());
+        assertError(e, "a.png", null, "busy", 22);
         hold.countDown();
         busy.get(5, TimeUnit.SECONDS);
-        assertTrue(published.isEmpty());
-        service.inspect(png, "a.png", null);
-        assertEquals(1, published.size());
+        InspectionResult ok = service.inspect(png, "a.png", null);
+        assertEquals(List.of(e.result(), ok), published);
     }
 
     @Test
     void badImagesAreClassified() {
         start(4, Duration.ofSeconds(10));
-        assertEquals(InspectionException.Kind.BAD_REQUEST,
-                assertThrows(InspectionException.class, () -> service.inspect(new byte[0], "empty", null)).kind());
-        assertEquals(InspectionException.Kind.UNPROCESSABLE,
-                assertThrows(InspectionException.class, () -> service.inspect("GIF89a...".getBytes(), "x.gif", null)).kind());
-        assertTrue(published.isEmpty());
+        InspectionException empty = assertThrows(InspectionException.class, () -> service.inspect(new byte[0], "empty", "E1"));
+        assertEquals(InspectionException.Kind.BAD_REQUEST, empty.kind());
+        assertError(empty, "empty", "E1", "bad_request", 10);
+        InspectionException gif = assertThrows(InspectionException.class, () -> service.inspect("GIF89a...".getBytes(), "x.gif", null));
+        assertEquals(InspectionException.Kind.UNPROCESSABLE, gif.kind());
+        assertError(gif, "x.gif", null, "undecodable", 12);
+        assertEquals(2, published.size());
+    }
+
+    @Test
+    void withoutAModelTheTriggerIsAnsweredNoModel() {
+        start(4, Duration.ofSeconds(10));
+        models.close();
+        InspectionException e = assertThrows(InspectionException.class, () -> service.inspect(png, "a.png", "P2"));
+        assertEquals(ErrorCode.NO_MODEL, e.code());
+        assertError(e, "a.png", "P2", "no_model", 21);
+        assertNull(e.result().model());
+    }
+
+    @Test
+    void aFailureOutsideThePipelineIsAnsweredOnce() {
+        start(4, Duration.ofSeconds(10));
+        InspectionException upload = new InspectionException(InspectionException.Kind.TOO_LARGE, "upload exceeds 10 bytes");
+        InspectionException answered = service.failed(upload, "big.png", "P3");
+        assertSame(upload, answered);
+        assertError(answered, "big.png", "P3", "too_large", 13);
+        assertSame(answered, service.failed(answered, "big.png", "P3"), "an exception that carries its result is not answered twice");
+        assertEquals(1, published.size());
     }
 }

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -71,12 +72,18 @@ class MqttServiceTest {
             assertTrue(result.get("anomaly_map") == null && result.get("resized") == null, "no image bytes in the result");
             sub.await(BASE + "/heatmap", 1, Duration.ofSeconds(10));
 
-            int before = sub.on(BASE + "/result").size();
-            given().contentType("image/png").body("garbage".getBytes()).post("/api/v1/inspections").then().statusCode(422);
+            // a trigger that cannot be inspected is answered on the result topic too: ERROR, with its code
+            given().contentType("image/png").header("X-Part-Id", "PLC-BAD").body("garbage".getBytes()).post("/api/v1/inspections")
+                    .then().statusCode(422);
+            JsonNode error = JSON.readTree(TestSubscriber.utf8(sub.awaitPayload(BASE + "/result", p -> p.contains("PLC-BAD"),
+                    Duration.ofSeconds(10))));
+            assertEquals("ERROR", error.get("verdict").asText());
+            assertEquals(12, error.get("result_code").asInt());
+            assertFalse(error.get("pass").asBoolean());
+            assertEquals("undecodable", error.at("/error/code").asText());
             given().contentType("image/png").header("X-Part-Id", "PLC-43").body(png(2)).post("/api/v1/inspections")
                     .then().statusCode(200);
             sub.awaitPayload(BASE + "/result", p -> p.contains("PLC-43"), Duration.ofSeconds(10));
-            assertEquals(before + 1, sub.on(BASE + "/result").size(), "the rejected request published nothing");
         }
     }
 
