@@ -43,7 +43,7 @@ import com.hivemq.extension.sdk.api.services.Services;
  * reason code, or hold the PUBACK back for a while. Extra {@code <mqtt>} configuration (e.g. a maximum packet size)
  * can be given and changed between a stop and a start.
  */
-final class EmbeddedBroker implements AutoCloseable {
+public final class EmbeddedBroker implements AutoCloseable {
 
     /** Client ids starting with this must log in with {@link #USER} / {@link #PASSWORD}; everyone else is let in. */
     static final String AUTH_CLIENT_PREFIX = "edge-auth";
@@ -64,7 +64,7 @@ final class EmbeddedBroker implements AutoCloseable {
     private final PublishInboundInterceptor interceptor = this::onInboundPublish;
 
     /** One PUBLISH packet as the broker received it; {@code seq} is the user property of that name, or null. */
-    record Inbound(String clientId, String topic, int packetId, boolean dup, String seq, String payload) { }
+    public record Inbound(String clientId, String topic, int packetId, boolean dup, String seq, String payload) { }
 
     /** What the broker does with an incoming PUBLISH: deliver it, refuse it with a reason code, or delay the PUBACK. */
     record Answer(AckReasonCode refuse, Duration hold) {
@@ -86,7 +86,7 @@ final class EmbeddedBroker implements AutoCloseable {
         Answer answer(Inbound publish);
     }
 
-    EmbeddedBroker(Path root) throws IOException, InterruptedException {
+    public EmbeddedBroker(Path root) throws IOException, InterruptedException {
         this(root, "");
     }
 
@@ -127,7 +127,7 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     /** The PUBLISH packets received from one client on one topic. */
-    List<Inbound> inbound(String clientId, String topic) {
+    public List<Inbound> inbound(String clientId, String topic) {
         return inbound.stream().filter(p -> p.clientId().equals(clientId) && p.topic().equals(topic)).toList();
     }
 
@@ -157,7 +157,7 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     /** Plain MQTT port. */
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -192,7 +192,7 @@ final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    synchronized void start() {
+    public synchronized void start() {
         if (hivemq != null) {
             return;
         }
@@ -246,7 +246,7 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     /** Drops a client from the broker side without preventing its Will (like a broker-side timeout or kick). */
-    boolean disconnectClient(String clientId) throws Exception {
+    public boolean disconnectClient(String clientId) throws Exception {
         return Services.clientService().disconnectClient(clientId, false).get(5, TimeUnit.SECONDS);
     }
 

@@ -10,16 +10,16 @@ import java.util.function.Supplier;
  * Awaitility-style polling: waits for a condition, checked every {@link #INTERVAL_MS} ms, up to a deadline, and fails
  * with what it waited for. The pause is the interval between checks; nothing is ordered by waiting a fixed time.
  */
-final class Poll {
+public final class Poll {
     static final long INTERVAL_MS = 10;
 
     private Poll() { }
 
-    static void until(String what, Duration timeout, BooleanSupplier condition) {
+    public static void until(String what, Duration timeout, BooleanSupplier condition) {
         until(timeout, condition, () -> what);
     }
 
-    static void until(Duration timeout, BooleanSupplier condition, Supplier<String> describe) {
+    public static void until(Duration timeout, BooleanSupplier condition, Supplier<String> describe) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -14,7 +14,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
 /** A plain MQTT 5 subscriber that records every message it receives (retained ones included). */
-final class TestSubscriber implements AutoCloseable {
+public final class TestSubscriber implements AutoCloseable {
 
     private final Mqtt5AsyncClient client;
     private final List<Mqtt5Publish> received = new CopyOnWriteArrayList<>();
@@ -27,16 +27,16 @@ final class TestSubscriber implements AutoCloseable {
                 .send().get(10, TimeUnit.SECONDS);
     }
 
-    static TestSubscriber subscribe(int port, String filter) throws Exception {
+    public static TestSubscriber subscribe(int port, String filter) throws Exception {
         return new TestSubscriber(port, filter);
     }
 
-    List<Mqtt5Publish> on(String topic) {
+    public List<Mqtt5Publish> on(String topic) {
         return received.stream().filter(p -> p.getTopic().toString().equals(topic)).toList();
     }
 
     /** Waits until {@code count} messages arrived on {@code topic} and returns them in arrival order. */
-    List<Mqtt5Publish> await(String topic, int count, Duration timeout) {
+    public List<Mqtt5Publish> await(String topic, int count, Duration timeout) {
         Poll.until(timeout, () -> on(topic).size() >= count,
                 () -> count + " message(s) on " + topic + ", got " + on(topic).size());
         return on(topic);
