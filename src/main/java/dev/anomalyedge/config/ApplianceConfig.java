@@ -48,6 +48,34 @@ public interface ApplianceConfig {
 
     Fault fault();
 
+    Sparkplug sparkplug();
+
+    /**
+     * {@code appliance.sparkplug.*}: the appliance as a Sparkplug B 3.0 edge node (own MQTT session to the broker of
+     * {@code appliance.mqtt.*}: host, port, TLS, credentials, client id + {@code -sparkplug}, reconnect delays). It does
+     * not need {@code appliance.mqtt.enabled}.
+     */
+    interface Sparkplug {
+        /** Be a Sparkplug B edge node. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Sparkplug group id (one topic level). */
+        @WithName("group-id")
+        @WithDefault("anomaly")
+        String groupId();
+
+        /** Sparkplug edge node id (one topic level). */
+        @WithName("edge-node-id")
+        @WithDefault("appliance1")
+        String edgeNodeId();
+
+        /** Sparkplug device id of the inspection (one topic level). */
+        @WithName("device-id")
+        @WithDefault("inspection")
+        String deviceId();
+    }
+
     interface Fault {
         /**
          * FAULT after this many consecutive results that are ERROR (not inspected: undecodable, too large, queue full,

@@ -18,6 +18,9 @@ import dev.anomalyedge.inspection.ResultStore;
 import dev.anomalyedge.mqtt.ModelIdentity;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
+import dev.anomalyedge.sparkplug.NodeStatus;
+import dev.anomalyedge.sparkplug.SparkplugNode;
+import dev.anomalyedge.sparkplug.SparkplugSettings;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -58,6 +61,7 @@ public class Appliance {
     private BatchingWorker worker;
     private InspectionService inspections;
     private MqttResultPublisher mqtt;
+    private SparkplugNode sparkplug;
     private TrainingJobs training;
     private ApplianceMetrics metrics;
     private EngineFactory engines;
@@ -87,8 +91,11 @@ public class Appliance {
         metrics = new ApplianceMetrics(registry, this);
         engines = new EngineFactory(config, new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics));
         if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(config.mqtt(), this::modelIdentity);
+        if (config.sparkplug().enabled()) sparkplug = new SparkplugNode(sparkplugIds(), config.mqtt(),
+                SparkplugNode.bdSeqFile(config.mqtt().queueDir()), this::nodeStatus);
         faults = new FaultMonitor(config.fault().afterConsecutiveFailures());
-        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults);
+        ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults,
+                sparkplug);
         ModelRepository repository = new ModelRepository(config.models().dir());
         models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
             firstModel.countDown();
@@ -107,6 +114,7 @@ public class Appliance {
                 config.decode().subsampleMinScale() == 0 ? "never subsampled"
                         : "subsampled from " + 2 * config.decode().subsampleMinScale() + "x the model input on a side");
         if (mqtt != null) mqtt.start(); // never throws for an unreachable broker: results queue on disk meanwhile
+        if (sparkplug != null) sparkplug.start(); // likewise: results wait in memory meanwhile
         training = new TrainingJobs();
         stopping = false;
         DemoBootstrap demo = new DemoBootstrap(models, config.models().demoIfEmpty(), config.models().demoTrained(), () -> stopping);
@@ -149,6 +157,8 @@ public class Appliance {
         if (worker != null) worker.close();
         if (models != null) models.close();
         if (mqtt != null) mqtt.close();
+        if (sparkplug != null) sparkplug.close(); // DDEATH and NDEATH before the DISCONNECT
+        sparkplug = null;
         if (training != null) training.close();
     }
 
@@ -182,6 +192,16 @@ public class Appliance {
     private ModelIdentity modelIdentity() {
         LoadedModel m = current();
         return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
+    }
+
+    private SparkplugSettings sparkplugIds() {
+        ApplianceConfig.Sparkplug s = config.sparkplug();
+        return new SparkplugSettings(s.groupId(), s.edgeNodeId(), s.deviceId());
+    }
+
+    private NodeStatus nodeStatus() {
+        LoadedModel m = current();
+        return new NodeStatus(state(), m == null ? null : m.name(), m == null ? null : m.version());
     }
 
     // what the application services of this package use; null while the appliance is not serving

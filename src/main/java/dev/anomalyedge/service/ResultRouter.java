@@ -7,6 +7,7 @@ import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
+import dev.anomalyedge.sparkplug.SparkplugNode;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -14,8 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * Sends what the serving appliance produces beyond the response: every result (ERROR results too) to the metrics, the
- * fault monitor and (when MQTT is on) the broker with its heatmap overlay (none for ERROR results), and every model
- * change or FAULT change to the metrics and the MQTT status.
+ * fault monitor, (when MQTT is on) the broker with its heatmap overlay (none for ERROR results) and (when Sparkplug is
+ * on) the Sparkplug device as DDATA, and every model change or FAULT change to the metrics, the MQTT status and the
+ * Sparkplug device's state.
  */
 final class ResultRouter implements InspectionService.Sink {
     private static final Logger LOG = Logger.getLogger(ResultRouter.class);
@@ -26,20 +28,23 @@ final class ResultRouter implements InspectionService.Sink {
     private final boolean heatmaps;
     private final Supplier<LoadedModel> current;
     private final FaultMonitor faults;
+    private final SparkplugNode sparkplug;
 
     /**
      * @param mqtt     the publisher, or null when MQTT is off
      * @param heatmaps whether results go out with their heatmap overlay (appliance.mqtt.heatmap.enabled)
      * @param current  the model being served (its map range scales the overlays)
+     * @param sparkplug the Sparkplug edge node, or null when Sparkplug is off
      */
     ResultRouter(ApplianceMetrics metrics, MqttResultPublisher mqtt, ObjectMapper json, boolean heatmaps,
-                 Supplier<LoadedModel> current, FaultMonitor faults) {
+                 Supplier<LoadedModel> current, FaultMonitor faults, SparkplugNode sparkplug) {
         this.metrics = metrics;
         this.mqtt = mqtt;
         this.json = json;
         this.heatmaps = heatmaps;
         this.current = current;
         this.faults = faults;
+        this.sparkplug = sparkplug;
     }
 
     @Override
@@ -48,7 +53,9 @@ final class ResultRouter implements InspectionService.Sink {
         if (faults.record(r)) {
             faults.fault().ifPresentOrElse(reason -> LOG.warnf("FAULT: %s", reason), () -> LOG.info("fault cleared: a result was inspected"));
             if (mqtt != null) mqtt.publishStatus();
+            if (sparkplug != null) sparkplug.statusChanged();
         }
+        if (sparkplug != null) sparkplug.publishResult(r);   // never blocks: handed to the node's thread
         if (mqtt == null) return;
         try {
             byte[] heatmap = heatmaps && !r.failed()
@@ -65,6 +72,7 @@ final class ResultRouter implements InspectionService.Sink {
     void modelChanged(LoadedModel m) {
         metrics.modelChanged(m);
         if (mqtt != null) mqtt.publishStatus();
+        if (sparkplug != null) sparkplug.statusChanged();
     }
 
     /** Fixed colour scale of overlays: 0 → the model's map upper bound (number of taps for sum, 1 for mean); 0 → 1 without a model. */

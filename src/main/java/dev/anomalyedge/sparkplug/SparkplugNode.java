@@ -81,9 +81,11 @@ public final class SparkplugNode implements AutoCloseable {
      *                  {@code <appliance.mqtt.client-id>-sparkplug}
      * @param bdSeqFile where the last bdSeq is kept ({@link #bdSeqFile})
      * @param status    asked for the state and model at every birth and status change
-     * @throws IllegalArgumentException if the TLS trust store cannot be loaded
+     * @throws IllegalArgumentException if an {@code appliance.mqtt.*} setting is invalid or the TLS trust store cannot
+     *                                  be loaded
      */
     public SparkplugNode(SparkplugSettings ids, MqttSettings broker, Path bdSeqFile, Supplier<NodeStatus> status) {
+        MqttSettings.validate(broker);
         this.ids = ids;
         this.status = status;
         this.bdSeqs = new BdSeq(bdSeqFile);
@@ -93,6 +95,7 @@ public final class SparkplugNode implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, (task, executor) -> {
+            if (executor.isShutdown()) return;   // closed: nothing more goes out
             dropped.incrementAndGet();
             LOG.warn("Sparkplug publishing is behind: a message was dropped");
         });
