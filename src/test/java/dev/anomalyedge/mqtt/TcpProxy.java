@@ -14,14 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * (TCP reset, no MQTT DISCONNECT: what a crash or a pulled cable looks like to the broker) and refuse new
  * connections for a while.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean accepting = true;
 
-    TcpProxy(int targetPort) throws IOException {
+    public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-accept");
@@ -29,17 +29,17 @@ final class TcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** While false, new connections are reset at once. */
-    void setAccepting(boolean accepting) {
+    public void setAccepting(boolean accepting) {
         this.accepting = accepting;
     }
 
     /** Resets every open connection (both sides), without any MQTT goodbye. */
-    void cutAll() {
+    public void cutAll() {
         for (Socket s : sockets) {
             abort(s);
         }

@@ -2,6 +2,7 @@ package dev.anomalyedge.sparkplug;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.mqtt.EmbeddedBroker;
 import dev.anomalyedge.mqtt.MqttSettings;
 import dev.anomalyedge.mqtt.Poll;
+import dev.anomalyedge.mqtt.TcpProxy;
 import dev.anomalyedge.mqtt.TestSubscriber;
 
 /** The edge node against a real embedded broker; every payload is decoded with the generated Sparkplug B classes. */
@@ -69,7 +71,11 @@ class SparkplugNodeTest {
     }
 
     private SparkplugNode newNode() {
-        MqttSettings mqtt = MqttSettings.builder("127.0.0.1", broker.port(), dir.resolve("queue")).clientId(clientId)
+        return newNode(broker.port());
+    }
+
+    private SparkplugNode newNode(int port) {
+        MqttSettings mqtt = MqttSettings.builder("127.0.0.1", port, dir.resolve("queue")).clientId(clientId)
                 .reconnectDelay(Duration.ofMillis(100), Duration.ofMillis(500)).build();
         return new SparkplugNode(ids, mqtt, SparkplugNode.bdSeqFile(dir.resolve("queue")), () -> status);
     }
@@ -235,5 +241,42 @@ class SparkplugNodeTest {
         node.publishResult(ng("P-live", 0.8));
         Payload live = decode(sub.await(ids.deviceTopic("DDATA"), 2, WAIT).get(1));
         assertTrue(live.getMetricsList().stream().noneMatch(Metric::getIsHistorical));
+    }
+
+    @Test
+    void anOutageEndsInTheWillAndItsResultsComeBackAsHistoricalAfterTheNewBirths() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+            sub = TestSubscriber.subscribe(broker.port(), "spBv1.0/plant/#");
+            node = newNode(proxy.port());
+            node.start();
+            long bdSeq = metrics(decode(sub.await(ids.nodeTopic("NBIRTH"), 1, WAIT).get(0))).get("bdSeq").getLongValue();
+            sub.await(ids.deviceTopic("DBIRTH"), 1, WAIT);
+
+            proxy.setAccepting(false);
+            proxy.cutAll();   // TCP reset, no DISCONNECT: the broker publishes the Will
+            assertEquals(bdSeq, metrics(decode(sub.await(ids.nodeTopic("NDEATH"), 1, WAIT).get(0))).get("bdSeq").getLongValue());
+            Poll.until("the node saw the outage", WAIT, () -> !node.connected());
+            node.publishResult(ng("P-during-1", 0.7));
+            node.publishResult(ng("P-during-2", 0.7));
+            proxy.setAccepting(true);
+
+            List<Mqtt5Publish> ddata = sub.await(ids.deviceTopic("DDATA"), 2, WAIT);
+            Payload nbirth = decode(sub.on(ids.nodeTopic("NBIRTH")).get(1));
+            assertTrue(metrics(nbirth).get("bdSeq").getLongValue() != bdSeq, "a new bdSeq for the new connection");
+            for (int i = 0; i < 2; i++) {
+                Payload p = decode(ddata.get(i));
+                assertEquals("P-during-" + (i + 1), metrics(p).get("Inspection/Part ID").getStringValue());
+                assertEquals(2 + i, p.getSeq(), "after the new NBIRTH and DBIRTH");
+                assertTrue(p.getMetricsList().stream().allMatch(Metric::getIsHistorical));
+            }
+        }
+    }
+
+    @Test
+    void idsMustBeSingleTopicLevels() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SparkplugSettings("plant", "line 7", "cam1"));
+        assertTrue(e.getMessage().startsWith("appliance.sparkplug.edge-node-id"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new SparkplugSettings("a/b", "line7", "cam1"));
+        assertThrows(IllegalArgumentException.class, () -> new SparkplugSettings("plant", "line7", "#"));
     }
 }
