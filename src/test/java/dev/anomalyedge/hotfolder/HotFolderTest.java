@@ -85,9 +85,13 @@ class HotFolderTest {
     }
 
     static void until(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        until(what, Duration.ofSeconds(60), condition);
+    }
+
+    static void until(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) fail("timed out after 60 s waiting for: " + what);
+            if (System.nanoTime() > deadline) fail("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
             try {
                 Thread.sleep(10); // the pause between checks; what is awaited is the condition
             } catch (InterruptedException e) {
