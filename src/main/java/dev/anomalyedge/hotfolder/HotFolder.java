@@ -57,7 +57,8 @@ import java.util.function.LongSupplier;
  *       stem, or {@code <stem>~2}, {@code ~3}, … when that name is taken: nothing in processed/ is ever overwritten.</li>
  * </ol>
  * A file is therefore always in exactly one of these places, and nothing is deleted. On start (and before the first
- * scan) every file still in {@code .inflight/} was claimed by a run that did not finish it:
+ * scan) JSON left under its temporary dot-name is deleted (never a filed result), and every file still in
+ * {@code .inflight/} was claimed by a run that did not finish it:
  * <ul>
  *   <li>if its result JSON already lies in a verdict folder without its image (the {@code <stem>[~n].json} of the same
  *       source with no image beside it), the run stopped between the two renames of step 3: the image is just moved
@@ -190,6 +191,7 @@ public final class HotFolder implements AutoCloseable {
             LOG.warnf("hot folder %s: the file in hand was not finished within %s; it stays in %s for the next start",
                     dir, STOP_WAIT, inflight);
         }
+        LOG.infof("hot folder %s: stopped", dir);
     }
 
     private void run() {
@@ -310,6 +312,7 @@ public final class HotFolder implements AutoCloseable {
             for (Path p : entries) if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".")) left.add(p);
         }
         left.sort(null);
+        removeUnfinishedJson();
         for (Path claimed : left) {
             if (stopping) return;
             Path image = imageSlotOfWrittenResult(claimed);
@@ -319,6 +322,17 @@ public final class HotFolder implements AutoCloseable {
             } else {
                 LOG.infof("hot folder %s: %s was claimed but not finished before the last stop; inspecting it", dir, claimed.getFileName());
                 inspectAndFile(claimed);
+            }
+        }
+    }
+
+    /** Deletes result JSON a previous run did not finish writing (the temporary dot-names of step 3). */
+    private void removeUnfinishedJson() throws IOException {
+        for (Calibration.Verdict v : Calibration.Verdict.values()) {
+            Path folder = processed.resolve(v.name());
+            if (!Files.isDirectory(folder)) continue;
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, ".*.json.tmp")) {
+                for (Path p : entries) Files.deleteIfExists(p);
             }
         }
     }

@@ -210,6 +210,7 @@ class HotFolderTest {
         Files.move(processed("UNCALIBRATED", "done.png"), inflight.resolve("done.png"));
         String doneId = read(processed("UNCALIBRATED", "done.json")).get("id").asText();
         Files.write(inflight.resolve("claimed.png"), png(10, SyntheticParts.Defect.NONE));
+        Files.write(processed("UNCALIBRATED", ".claimed.json.tmp"), "{\"half\":".getBytes()); // its JSON half written once
 
         int before = appliance.triggers();
         HotFolder restarted = folder(Duration.ZERO, MAX_BYTES);
@@ -224,6 +225,7 @@ class HotFolderTest {
             assertEquals(List.of(), left.toList(), "nothing stays in flight");
         }
         assertEquals(2, resultFiles().size(), "one result each");
+        assertFalse(Files.exists(processed("UNCALIBRATED", ".claimed.json.tmp")), "an unfinished JSON is removed");
         assertEquals(0, folder(Duration.ZERO, MAX_BYTES).scanOnce(), "and another restart finds nothing to do");
         assertEquals(1, appliance.triggers() - before);
     }

@@ -1,9 +1,17 @@
 package dev.anomalyedge.service;
 
+import dev.anomalyedge.bundle.CalibrationRecord;
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.inspection.ApplianceState;
+import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.inspection.InspectionResult;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -48,6 +56,29 @@ public final class ServingAppliance implements AutoCloseable {
     public boolean serving() {
         ApplianceState s = app.state();
         return s == ApplianceState.READY || s == ApplianceState.FAULT;
+    }
+
+    /**
+     * Serves a copy of the serving bundle, {@code <name>/<version>}, calibrated at {@code imageThreshold}: images scoring
+     * at or above it are NG, the others OK.
+     */
+    public void serveCalibrated(String version, double imageThreshold) throws IOException {
+        LoadedModel current = app.current();
+        ModelRepository repo = app.models().repository();
+        Path from = repo.bundleDir(current.name(), current.version());
+        Path to = repo.bundleDir(current.name(), version);
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(from)) {
+            files = s.toList();
+        }
+        for (Path f : files) {
+            Path target = to.resolve(from.relativize(f).toString());
+            if (Files.isDirectory(f)) Files.createDirectories(target);
+            else Files.copy(f, target);
+        }
+        ModelBundle.rewriteManifest(to, ModelBundle.load(to).manifest().withCalibration(new CalibrationRecord(imageThreshold,
+                null, "test", null, null, null, null, null, null, null, null, null, null, null, null)));
+        app.models().activate(current.name(), version);
     }
 
     @Override
