@@ -37,7 +37,7 @@ class ArchitectureTest {
 
     /** The layers as data: top-level package (or engine sub-package) → layer. */
     static final Map<String, Layer> LAYERS = Map.ofEntries(
-            Map.entry("api", Layer.ADAPTER), Map.entry("cli", Layer.ADAPTER),
+            Map.entry("api", Layer.ADAPTER), Map.entry("cli", Layer.ADAPTER), Map.entry("hotfolder", Layer.ADAPTER),
             Map.entry("service", Layer.SERVICE),
             Map.entry("config", Layer.CONFIG),
             Map.entry("inspection", Layer.DOMAIN), Map.entry("training", Layer.DOMAIN), Map.entry("evaluation", Layer.DOMAIN),

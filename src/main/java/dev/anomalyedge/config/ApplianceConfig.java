@@ -74,6 +74,32 @@ public interface ApplianceConfig {
         @WithName("device-id")
         @WithDefault("inspection")
         String deviceId();
+    HotFolder hotfolder();
+
+    /**
+     * {@code appliance.hotfolder.*}: images dropped into a folder are inspected once each and moved to
+     * {@code <dir>/processed/<verdict>/} with their result JSON.
+     */
+    interface HotFolder {
+        /** Watch {@link #dir()} and inspect every image that appears in it. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /**
+         * The watched folder (required when enabled). A string, not a path: it has no default in the working directory
+         * that a deployment would have to override, and it is read only when the hot folder is enabled.
+         */
+        Optional<String> dir();
+
+        /** The safety-net scan of the folder, for file systems whose change events do not arrive (network shares, containers). */
+        @WithName("poll-interval")
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** A file is complete once its size and modification time stayed unchanged this long (or it was renamed in). */
+        @WithName("stable-for")
+        @WithDefault("500ms")
+        Duration stableFor();
     }
 
     interface Fault {

@@ -78,6 +78,31 @@ public class Inspections {
     }
 
     /**
+     * A trigger whose image is read when its turn comes (a file on the hot folder): as {@link #trigger(byte[], String,
+     * String)}; an image that cannot be read (too large: an {@link InspectionException}; an I/O failure) is its ERROR
+     * result. Never throws.
+     */
+    public InspectionResult trigger(Image image, String partId) {
+        byte[] bytes;
+        try {
+            bytes = image.read();
+        } catch (IOException e) {
+            return unread(new InspectionException(ErrorCode.BAD_REQUEST, "cannot read " + image.source() + ": " + e.getMessage(), e),
+                    image.source(), partId);
+        } catch (InspectionException e) {
+            return unread(e, image.source(), partId);
+        }
+        return trigger(bytes, image.source(), partId);
+    }
+
+    /** The ERROR result of a trigger whose image could not be read, published like any result (when serving). */
+    private InspectionResult unread(InspectionException e, String source, String partId) {
+        InspectionService s = app.inspections();
+        if (s == null) return InspectionResult.failed(partId, source, e.code(), e.getMessage(), null, 0);
+        return s.failed(e, source, partId).result();
+    }
+
+    /**
      * Scores the images of a batch: all are submitted first (so they can share engine batches), then every one is
      * answered in request order, a failure becoming that image's error entry (and a rejected-request count).
      */
