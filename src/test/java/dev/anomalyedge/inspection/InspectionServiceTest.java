@@ -54,7 +54,7 @@ class InspectionServiceTest {
     void start(int capacity, Duration deadline, ImageDecoder decoder, DecodeGate gate, int subsampleMinScale) {
         if (worker != null) worker.close();
         worker = new BatchingWorker(1, Duration.ZERO, capacity, new BatchingWorkerTest.Counting());
-        service = new InspectionService(models, worker, new ResultStore(10), decoder, gate, subsampleMinScale, deadline, published::add);
+        service = new InspectionService(models, worker, new ResultStore(10), decoder, gate, subsampleMinScale, deadline, (r, input) -> published.add(r));
     }
 
     @AfterEach
