@@ -241,18 +241,20 @@ public final class ImageArchive implements AutoCloseable {
         writer.write(p, bytes);
     }
 
+    /** Deletes what was written of the entry, then counts the failure. */
     private void fail(InspectionResult r, String why, List<Path> partial) {
-        long n = failed.incrementAndGet();
-        lastError = "result " + r.id() + " not archived: " + why;
-        if (Long.bitCount(n) == 1 || n % 100 == 0) LOG.warnf("archive: %s (%d failed so far)", lastError, n);
-        if (partial == null) return;
-        for (Path p : partial) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // the disk is failing; the next start deletes what is left of an unfinished entry
+        if (partial != null) {
+            for (Path p : partial) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // the disk is failing; the next start deletes what is left of an unfinished entry
+                }
             }
         }
+        lastError = "result " + r.id() + " not archived: " + why;
+        long n = failed.incrementAndGet();
+        if (Long.bitCount(n) == 1 || n % 100 == 0) LOG.warnf("archive: %s (%d failed so far)", lastError, n);
     }
 
     private Instant timestamp(InspectionResult r) {
@@ -315,7 +317,7 @@ public final class ImageArchive implements AutoCloseable {
             thread.join(drain.toMillis());
             if (thread.isAlive()) {
                 abandoned = true;
-                thread.join(Duration.ofSeconds(5).toMillis());
+                thread.join(drain.toMillis()); // a write in progress may still finish
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
