@@ -48,6 +48,7 @@ class ArchitectureTest {
             Map.entry("demo", Layer.DOMAIN), Map.entry("synthetic", Layer.DOMAIN), Map.entry("metrics", Layer.DOMAIN),
             Map.entry("mqtt", Layer.DOMAIN), Map.entry("tokenizer", Layer.DOMAIN),
             Map.entry("sparkplug", Layer.DOMAIN),
+            Map.entry("archive", Layer.DOMAIN),
             Map.entry("tensor", Layer.PRIMITIVE), Map.entry("util", Layer.PRIMITIVE));
 
     /** Arrows forbidden although the layers would allow them. */

@@ -95,4 +95,29 @@ public class Health {
             return b.build();
         }
     }
+
+    /**
+     * The image archive's counters (written, dropped, failed, cleaned; entries and bytes on disk, last error). Always UP:
+     * a full or failing archive disk never stops inspections.
+     */
+    @Readiness
+    @ApplicationScoped
+    public static class Archive implements HealthCheck {
+        @Inject
+        ApplianceStatus status;
+
+        @Override
+        public HealthCheckResponse call() {
+            ApplianceStatus.ArchiveStatus a = status.archive();
+            HealthCheckResponseBuilder b = HealthCheckResponse.named("archive").up().withData("enabled", a.enabled());
+            if (a.error() != null) b.withData("error", a.error());
+            dev.anomalyedge.archive.ArchiveStats s = a.stats();
+            if (s == null) return b.build();
+            b.withData("entries", s.entries()).withData("bytes", s.bytes()).withData("written", s.written())
+                    .withData("dropped", s.dropped()).withData("failed", s.failed()).withData("cleaned", s.cleaned())
+                    .withData("queued", s.queued());
+            if (s.lastError() != null) b.withData("last_error", s.lastError());
+            return b.build();
+        }
+    }
 }

@@ -74,6 +74,8 @@ public interface ApplianceConfig {
         @WithName("device-id")
         @WithDefault("inspection")
         String deviceId();
+    }
+
     HotFolder hotfolder();
 
     /**
@@ -100,6 +102,43 @@ public interface ApplianceConfig {
         @WithName("stable-for")
         @WithDefault("500ms")
         Duration stableFor();
+    }
+
+    Archive archive();
+
+    /** The image archive: input images, overlays and results of the results it keeps, on disk, within bounds. */
+    interface Archive {
+        /** Keep images at all. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Archive folder: {@code <dir>/<yyyy-mm-dd>/<id>.{png|jpg|bmp|bin, overlay.png, json}}; put it on a volume. */
+        @WithDefault("archive")
+        Path dir();
+
+        /** NG (every result that is not a pass: NG, UNCALIBRATED, ERROR), OK (passes only) or ALL. */
+        @WithDefault("NG")
+        dev.anomalyedge.archive.Keep keep();
+
+        /** Fraction of OK results kept when keep is OK or ALL, 0..1 (1 = every one, 0.01 = one in a hundred at random). */
+        @WithName("ok-sample-rate")
+        @WithDefault("1")
+        double okSampleRate();
+
+        /** Bound of the archive's files; the oldest entries are deleted first. 0 = no bound. */
+        @WithName("max-bytes")
+        @WithDefault("10737418240")
+        long maxBytes();
+
+        /** Entries older than this are deleted. 0 = no bound. */
+        @WithName("max-age")
+        @WithDefault("30d")
+        Duration maxAge();
+
+        /** Free space to leave on the archive's disk; the oldest entries are deleted first, else the entry is not written. 0 = no bound. */
+        @WithName("min-free-bytes")
+        @WithDefault("1073741824")
+        long minFreeBytes();
     }
 
     interface Fault {

@@ -24,9 +24,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class InspectionService {
 
-    /** Where finished results go besides the response (MQTT, metrics). */
+    /** Where finished results go besides the response (MQTT, metrics, the image archive). */
     public interface Sink {
-        void accept(InspectionResult result);
+        /**
+         * @param input the image's bytes as received, or null when none were read (e.g. an upload over the limit); the
+         *              sink must not change them
+         */
+        void accept(InspectionResult result, byte[] input);
     }
 
     private final ModelManager models;
@@ -67,9 +71,12 @@ public final class InspectionService {
         private final String partId;
         private final long start;
         private final long decoded;
+        /** The bytes as received, for the sink (they are not kept in the result). */
+        private final byte[] input;
 
         private Pending(LoadedModel model, BatchingWorker.Job job, PillowImage resized, String source, String partId,
-                        long start, long decoded) {
+                        long start, long decoded, byte[] input) {
+            this.input = input;
             this.model = model;
             this.job = job;
             this.resized = resized;
@@ -89,7 +96,7 @@ public final class InspectionService {
         try {
             return queue(bytes, source, partId, start);
         } catch (InspectionException e) {
-            throw failed(e, source, partId, start);
+            throw failed(e, bytes, source, partId, start);
         }
     }
 
@@ -100,16 +107,16 @@ public final class InspectionService {
      * result is returned as it is.
      */
     public InspectionException failed(InspectionException e, String source, String partId) {
-        return failed(e, source, partId, System.nanoTime());
+        return failed(e, null, source, partId, System.nanoTime());
     }
 
-    private InspectionException failed(InspectionException e, String source, String partId, long start) {
+    private InspectionException failed(InspectionException e, byte[] input, String source, String partId, long start) {
         if (e.result() != null) return e;
         LoadedModel m = models.current();
         InspectionResult r = InspectionResult.failed(partId, source, e.code(), e.getMessage(), m == null ? null : m.identity(),
                 (System.nanoTime() - start) / 1e6);
         store.put(r);
-        sink.accept(r);
+        sink.accept(r, input);
         return e.withResult(r);
     }
 
@@ -129,7 +136,7 @@ public final class InspectionService {
                         "inspection queue is full (" + worker.queued() + " waiting); retry shortly");
             }
             handedOver = true;
-            return new Pending(model, job, input.resized(), source, partId, start, decoded);
+            return new Pending(model, job, input.resized(), source, partId, start, decoded, bytes);
         } finally {
             if (!handedOver) model.release();
         }
@@ -155,7 +162,7 @@ public final class InspectionService {
         try {
             return finish(p);
         } catch (InspectionException e) {
-            throw failed(e, p.source, p.partId, p.start);
+            throw failed(e, p.input, p.source, p.partId, p.start);
         }
     }
 
@@ -172,7 +179,7 @@ public final class InspectionService {
                 }
                 scored = p.job.result().join(); // completed just now
             }
-            return finish(p.model, scored, p.source, p.partId, p.resized, p.start, p.decoded);
+            return finish(p.model, scored, p.source, p.partId, p.resized, p.start, p.decoded, p.input);
         } catch (ExecutionException | java.util.concurrent.CompletionException e) {
             throw wrap(e.getCause());
         } catch (java.util.concurrent.CancellationException e) {
@@ -195,14 +202,14 @@ public final class InspectionService {
     }
 
     private InspectionResult finish(LoadedModel model, BatchingWorker.Scored scored, String source, String partId,
-                                    PillowImage resized, long start, long decoded) {
+                                    PillowImage resized, long start, long decoded, byte[] input) {
         Assessment a = Assessment.of(scored.score(), scored.map(), scored.size(), model.calibration(), model.identity());
         long end = System.nanoTime();
         InspectionResult r = InspectionResult.inspected(UUID.randomUUID().toString(), Instant.now().toString(), partId, source, a,
                 new InspectionResult.Timings((decoded - start) / 1e6, scored.queueNanos() / 1e6, scored.inferenceNanos() / 1e6,
                         (end - start) / 1e6, scored.batchSize()), resized);
         store.put(r);
-        sink.accept(r);
+        sink.accept(r, input);
         return r;
     }
 }

@@ -1,6 +1,9 @@
 package dev.anomalyedge.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anomalyedge.archive.ArchiveSettings;
+import dev.anomalyedge.archive.ArchiveStats;
+import dev.anomalyedge.archive.ImageArchive;
 import dev.anomalyedge.bundle.ModelRepository;
 import dev.anomalyedge.config.ApplianceConfig;
 import dev.anomalyedge.engine.select.Backends;
@@ -66,6 +69,9 @@ public class Appliance {
     private ApplianceMetrics metrics;
     private EngineFactory engines;
     private FaultMonitor faults;
+    private volatile ImageArchive archive;
+    /** Why the enabled archive could not be opened, or null. */
+    private volatile String archiveError;
     private volatile String startupError;
     private volatile boolean started;
     /** Set by {@link #stop()}: the model loader and the demo training end at their next step. */
@@ -94,8 +100,9 @@ public class Appliance {
         if (config.sparkplug().enabled()) sparkplug = new SparkplugNode(sparkplugIds(), config.mqtt(),
                 SparkplugNode.bdSeqFile(config.mqtt().queueDir()), this::nodeStatus);
         faults = new FaultMonitor(config.fault().afterConsecutiveFailures());
+        archive = openArchive();
         ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults,
-                sparkplug);
+                sparkplug, archive);
         ModelRepository repository = new ModelRepository(config.models().dir());
         models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
             firstModel.countDown();
@@ -121,6 +128,20 @@ public class Appliance {
         loader = new Thread(() -> loadInitialModel(demo), "model-loader");
         loader.setDaemon(true);
         loader.start();
+    }
+
+    /** The image archive when it is enabled and opens; a folder that cannot be opened is logged and reported, never fatal. */
+    private ImageArchive openArchive() {
+        archiveError = null;
+        ApplianceConfig.Archive a = config.archive();
+        if (!a.enabled()) return null;
+        try {
+            return ImageArchive.open(ArchiveSettings.of(a.dir(), a.keep(), a.okSampleRate(), a.maxBytes(), a.maxAge(), a.minFreeBytes()));
+        } catch (RuntimeException e) {
+            archiveError = "the image archive is off: " + e.getMessage();
+            LOG.error(archiveError, e);
+            return null;
+        }
     }
 
     /** The loader: the demo bundle on an empty repository, the default model, then (maybe) the demo training. */
@@ -159,6 +180,8 @@ public class Appliance {
         if (mqtt != null) mqtt.close();
         if (sparkplug != null) sparkplug.close(); // DDEATH and NDEATH before the DISCONNECT
         sparkplug = null;
+        if (archive != null) archive.close();
+        archive = null;
         if (training != null) training.close();
     }
 
@@ -233,6 +256,16 @@ public class Appliance {
         if (current() == null) return ApplianceState.STARTING;
         FaultMonitor f = faults;
         return f != null && f.fault().isPresent() ? ApplianceState.FAULT : ApplianceState.READY;
+    }
+
+    /** The image archive; null when it is off (or could not be opened: {@link #archiveError()}) or not serving. */
+    ImageArchive archive() { return archive; }
+
+    String archiveError() { return archiveError; }
+
+    Optional<ArchiveStats> archiveStats() {
+        ImageArchive a = archive;
+        return a == null ? Optional.empty() : Optional.of(a.stats());
     }
 
     Optional<MqttPublisherStats> mqttStats() { return mqtt == null ? Optional.empty() : Optional.of(mqtt.stats()); }

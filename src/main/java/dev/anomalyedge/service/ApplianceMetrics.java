@@ -1,5 +1,6 @@
 package dev.anomalyedge.service;
 
+import dev.anomalyedge.archive.ArchiveStats;
 import dev.anomalyedge.inspection.BatchingWorker;
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.LoadedModel;
@@ -58,6 +59,18 @@ public final class ApplianceMetrics implements BatchingWorker.Listener, dev.anom
                 .description("results that can never be delivered, moved to the dead-letter folder").register(registry);
         Gauge.builder("appliance.mqtt.dead.letter.files", appliance, r -> stat(r, MqttPublisherStats::deadLetterFiles))
                 .description("dead letters on disk now").register(registry);
+        archiveGauge(registry, appliance, "appliance.archive.written", "entries written to the image archive", ArchiveStats::written);
+        archiveGauge(registry, appliance, "appliance.archive.dropped", "results to archive dropped: the writer's queue was full", ArchiveStats::dropped);
+        archiveGauge(registry, appliance, "appliance.archive.failed", "results to archive not written: disk full or write error", ArchiveStats::failed);
+        archiveGauge(registry, appliance, "appliance.archive.cleaned", "archive entries deleted by its bounds", ArchiveStats::cleaned);
+        archiveGauge(registry, appliance, "appliance.archive.bytes", "bytes in the image archive now", ArchiveStats::bytes);
+        archiveGauge(registry, appliance, "appliance.archive.entries", "entries in the image archive now", ArchiveStats::entries);
+    }
+
+    private static void archiveGauge(MeterRegistry registry, Appliance appliance, String name, String description,
+                                     java.util.function.ToDoubleFunction<ArchiveStats> f) {
+        Gauge.builder(name, appliance, r -> r.archiveStats().map(f::applyAsDouble).orElse(0.0)).description(description)
+                .register(registry);
     }
 
     private static double stat(Appliance r, java.util.function.ToDoubleFunction<MqttPublisherStats> f) {

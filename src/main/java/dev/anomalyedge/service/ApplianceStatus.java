@@ -58,6 +58,14 @@ public class ApplianceStatus {
         return new LineStatus(state, reason, f == null ? 0 : f.failed(), f == null ? 0 : f.late());
     }
 
+    /** The image archive: off (with why, when it was enabled but could not be opened), or its counters. */
+    public record ArchiveStatus(boolean enabled, String error, dev.anomalyedge.archive.ArchiveStats stats) {}
+
+    public ArchiveStatus archive() {
+        return app.archiveStats().map(s -> new ArchiveStatus(true, null, s))
+                .orElseGet(() -> new ArchiveStatus(app.archiveError() != null, app.archiveError(), null));
+    }
+
     /** The MQTT publisher's counters; empty when MQTT is off. */
     public Optional<MqttPublisherStats> mqtt() {
         return app.mqttStats();

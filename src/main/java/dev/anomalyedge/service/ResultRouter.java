@@ -1,6 +1,7 @@
 package dev.anomalyedge.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anomalyedge.archive.ImageArchive;
 import dev.anomalyedge.image.Heatmap;
 import dev.anomalyedge.inspection.FaultMonitor;
 import dev.anomalyedge.inspection.InspectionResult;
@@ -15,9 +16,9 @@ import java.util.function.Supplier;
 
 /**
  * Sends what the serving appliance produces beyond the response: every result (ERROR results too) to the metrics, the
- * fault monitor, (when MQTT is on) the broker with its heatmap overlay (none for ERROR results) and (when Sparkplug is
- * on) the Sparkplug device as DDATA, and every model change or FAULT change to the metrics, the MQTT status and the
- * Sparkplug device's state.
+ * fault monitor, (when MQTT is on) the broker with its heatmap overlay (none for ERROR results), (when Sparkplug is
+ * on) the Sparkplug device as DDATA and (when the archive is on) the image archive with its input bytes, and every
+ * model change or FAULT change to the metrics, the MQTT status and the Sparkplug device's state.
  */
 final class ResultRouter implements InspectionService.Sink {
     private static final Logger LOG = Logger.getLogger(ResultRouter.class);
@@ -29,15 +30,18 @@ final class ResultRouter implements InspectionService.Sink {
     private final Supplier<LoadedModel> current;
     private final FaultMonitor faults;
     private final SparkplugNode sparkplug;
+    private final ImageArchive archive;
 
     /**
      * @param mqtt     the publisher, or null when MQTT is off
      * @param heatmaps whether results go out with their heatmap overlay (appliance.mqtt.heatmap.enabled)
      * @param current  the model being served (its map range scales the overlays)
      * @param sparkplug the Sparkplug edge node, or null when Sparkplug is off
+     * @param archive  the image archive, or null when it is off
      */
     ResultRouter(ApplianceMetrics metrics, MqttResultPublisher mqtt, ObjectMapper json, boolean heatmaps,
-                 Supplier<LoadedModel> current, FaultMonitor faults, SparkplugNode sparkplug) {
+                 Supplier<LoadedModel> current, FaultMonitor faults, SparkplugNode sparkplug, ImageArchive archive) {
+        this.archive = archive;
         this.metrics = metrics;
         this.mqtt = mqtt;
         this.json = json;
@@ -48,7 +52,7 @@ final class ResultRouter implements InspectionService.Sink {
     }
 
     @Override
-    public void accept(InspectionResult r) {
+    public void accept(InspectionResult r, byte[] input) {
         metrics.inspected(r);
         if (faults.record(r)) {
             faults.fault().ifPresentOrElse(reason -> LOG.warnf("FAULT: %s", reason), () -> LOG.info("fault cleared: a result was inspected"));
@@ -56,6 +60,7 @@ final class ResultRouter implements InspectionService.Sink {
             if (sparkplug != null) sparkplug.statusChanged();
         }
         if (sparkplug != null) sparkplug.publishResult(r);   // never blocks: handed to the node's thread
+        if (archive != null) archive.accept(r, input, overlayRange(current.get())); // returns at once, never throws
         if (mqtt == null) return;
         try {
             byte[] heatmap = heatmaps && !r.failed()

@@ -76,6 +76,24 @@ class ApplianceConfigTest {
     }
 
     @Test
+    void theArchiveIsOffByDefaultAndItsSettingsReadAsDocumented() {
+        ApplianceConfig.Archive a = config(Map.of()).archive();
+        assertFalse(a.enabled());
+        assertEquals(Path.of("archive"), a.dir());
+        assertEquals(dev.anomalyedge.archive.Keep.NG, a.keep());
+        assertEquals(1.0, a.okSampleRate());
+        assertEquals(10L << 30, a.maxBytes());
+        assertEquals(Duration.ofDays(30), a.maxAge());
+        assertEquals(1L << 30, a.minFreeBytes());
+        ApplianceConfig.Archive set = config(Map.of("appliance.archive.keep", "all", "appliance.archive.ok-sample-rate", "0.01",
+                "appliance.archive.max-age", "0")).archive();
+        assertEquals(dev.anomalyedge.archive.Keep.ALL, set.keep());
+        assertEquals(0.01, set.okSampleRate());
+        assertEquals(Duration.ZERO, set.maxAge());
+        assertTrue(failure("appliance.archive.keep", "SOME").contains("appliance.archive.keep"));
+    }
+
+    @Test
     void theMqttGroupIsTheSettingsThePublisherTakesWithTheBuildersDefaults() {
         ApplianceConfig.Mqtt fromConfig = config(Map.of("appliance.mqtt.host", "broker", "appliance.mqtt.queue.dir", "/q")).mqtt();
         MqttSettings built = MqttSettings.builder("broker", 1883, Path.of("/q")).enabled(false).build();

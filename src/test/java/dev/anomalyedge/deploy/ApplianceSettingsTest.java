@@ -25,7 +25,7 @@ class ApplianceSettingsTest {
 
     @Test
     void knowsTheFoldersTheApplianceWrites() {
-        assertEquals(java.util.Set.of("appliance.models.dir", "appliance.mqtt.queue.dir", "appliance.training.cache-dir"),
+        assertEquals(java.util.Set.of("appliance.models.dir", "appliance.mqtt.queue.dir", "appliance.archive.dir", "appliance.training.cache-dir"),
                 ApplianceSettings.writtenFolders(), "a file it only reads (the trust store) is not one of them");
         assertEquals(String.valueOf(dev.anomalyedge.training.TrainRequest.DEFAULT_CACHE_BYTES),
                 ApplianceSettings.defaultOf("appliance.training.cache-max-bytes"), "the service's bound is the CLI's default");

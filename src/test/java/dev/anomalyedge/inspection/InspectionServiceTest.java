@@ -34,6 +34,8 @@ class InspectionServiceTest {
     ModelManager models;
     BatchingWorker worker;
     List<InspectionResult> published;
+    /** The input bytes the sink got with each result (by result id; absent when it got none). */
+    java.util.Map<String, byte[]> inputs;
     InspectionService service;
     byte[] png;
 
@@ -44,6 +46,7 @@ class InspectionServiceTest {
         models = new ModelManager(new ModelRepository(demo.dir().getParent().getParent()), b -> engine, 1, null);
         models.activate("demo", "untrained-1");
         published = new CopyOnWriteArrayList<>();
+        inputs = new java.util.concurrent.ConcurrentHashMap<>();
         png = Files.readAllBytes(demo.dir().getParent().getParent().getParent().resolve("images/part_00_good.png"));
     }
 
@@ -54,7 +57,10 @@ class InspectionServiceTest {
     void start(int capacity, Duration deadline, ImageDecoder decoder, DecodeGate gate, int subsampleMinScale) {
         if (worker != null) worker.close();
         worker = new BatchingWorker(1, Duration.ZERO, capacity, new BatchingWorkerTest.Counting());
-        service = new InspectionService(models, worker, new ResultStore(10), decoder, gate, subsampleMinScale, deadline, published::add);
+        service = new InspectionService(models, worker, new ResultStore(10), decoder, gate, subsampleMinScale, deadline, (r, input) -> {
+            if (input != null) inputs.put(r.id(), input);
+            published.add(r);
+        });
     }
 
     @AfterEach
@@ -70,6 +76,7 @@ class InspectionServiceTest {
         InspectionResult r = service.inspect(png, "a.png", "P1");
         assertEquals("P1", r.partId());
         assertEquals(List.of(r), published);
+        assertSame(png, inputs.get(r.id()), "the sink gets the bytes as received");
         assertTrue(service.store().get(r.id()).isPresent());
         assertEquals(Calibration.Verdict.UNCALIBRATED, r.verdict());
     }
@@ -103,6 +110,7 @@ class InspectionServiceTest {
         assertEquals(InspectionException.Kind.DEADLINE_EXCEEDED, e.kind());
         engine.gate.countDown();
         assertError(e, "slow.png", "P9", "deadline_exceeded", 30);
+        assertSame(png, inputs.get(e.result().id()), "a late image's bytes reach the sink with its ERROR result");
         assertEquals(1, service.store().size(), "the ERROR result can be fetched like any result");
         assertEquals("demo", e.result().model().name(), "it names the model that was serving");
     }
@@ -190,6 +198,7 @@ class InspectionServiceTest {
         assertEquals(InspectionException.Kind.UNPROCESSABLE, gif.kind());
         assertError(gif, "x.gif", null, "undecodable", 12);
         assertEquals(2, published.size());
+        assertEquals("GIF89a...", new String(inputs.get(gif.result().id())), "an ERROR result's sink gets the bytes too");
     }
 
     @Test
