@@ -18,6 +18,7 @@ import dev.anomalyedge.inspection.ResultStore;
 import dev.anomalyedge.mqtt.ModelIdentity;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
+import dev.anomalyedge.mqtt.StatusSnapshot;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -54,6 +55,10 @@ public class Appliance {
     @Inject
     ObjectMapper json;
 
+    /** Answers MQTT triggers (appliance.mqtt.trigger.enabled). */
+    @Inject
+    Inspections triggers;
+
     private ModelManager models;
     private BatchingWorker worker;
     private InspectionService inspections;
@@ -86,7 +91,12 @@ public class Appliance {
         firstModel = new CountDownLatch(1);
         metrics = new ApplianceMetrics(registry, this);
         engines = new EngineFactory(config, new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics));
-        if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(config.mqtt(), this::modelIdentity);
+        if (config.mqtt().enabled()) {
+            mqtt = new MqttResultPublisher(config.mqtt(), this::statusSnapshot);
+            // as many triggers in flight as the inspection queue takes, on top of a full batch being inferred
+            if (config.mqtt().triggerEnabled()) mqtt.acceptTriggers(new MqttTriggers(triggers, json),
+                    config.batching().maxBatchSize(), config.batching().queueCapacity());
+        }
         faults = new FaultMonitor(config.fault().afterConsecutiveFailures());
         ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults);
         ModelRepository repository = new ModelRepository(config.models().dir());
@@ -125,6 +135,7 @@ public class Appliance {
             if (ref.isEmpty()) {
                 startupError = "no model bundle in " + repo.dir() + " (and appliance.models.demo-if-empty=false)";
                 LOG.error(startupError);
+                if (mqtt != null) mqtt.publishStatus();
                 return;
             }
             models.activate(ref.get().name(), ref.get().version());
@@ -137,6 +148,7 @@ public class Appliance {
             }
             startupError = "loading the model failed: " + e.getMessage();
             LOG.error(startupError, e);
+            if (mqtt != null) mqtt.publishStatus();
         }
     }
 
@@ -179,9 +191,22 @@ public class Appliance {
         return firstModel.await(timeout, unit);
     }
 
-    private ModelIdentity modelIdentity() {
+    /**
+     * The retained MQTT status: the {@link #state()} (STARTING while the publisher runs before a model serves, with
+     * the startup error as reason if loading failed), the model, its backend and the FAULT reason.
+     */
+    private StatusSnapshot statusSnapshot() {
+        ApplianceState state = state();
         LoadedModel m = current();
-        return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
+        ModelIdentity model = m == null ? null : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
+        FaultMonitor f = faults;
+        String reason = switch (state) {
+            case FAULT -> f == null ? null : f.fault().orElse(null);
+            case STARTING, OFFLINE -> startupError;
+            case READY -> null;
+        };
+        return new StatusSnapshot(state == ApplianceState.OFFLINE ? ApplianceState.STARTING : state, model,
+                m == null ? null : m.engine().backend(), reason);
     }
 
     // what the application services of this package use; null while the appliance is not serving
