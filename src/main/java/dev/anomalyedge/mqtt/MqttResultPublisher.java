@@ -205,9 +205,7 @@ public final class MqttResultPublisher implements AutoCloseable {
         if (started || trigger != null) {
             throw new IllegalStateException("acceptTriggers must be called once, before start()");
         }
-        TriggerSubscriber t = new TriggerSubscriber(topics, handler, workers, backlog, this::publishResponse);
-        t.register(client);
-        trigger = t;
+        trigger = new TriggerSubscriber(topics, handler, workers, backlog, this::publishResponse);
     }
 
     /**
@@ -676,8 +674,8 @@ public final class MqttResultPublisher implements AutoCloseable {
         // Reconnect with our own CONNECT: by default the client builds the next one from the last connection's
         // negotiated limits, so a broker's lowered maximum packet size (or receive maximum) would stick for good
         // even after the broker raised it again. Unacknowledged results are resent by the drainer, not the client.
-        // The trigger subscription is made again by onConnected (clean start: the broker forgot it), so the client
-        // must not resubscribe as well.
+        // The trigger subscription is made again by onConnected (clean start: the broker forgot it, and the client
+        // ended its callback), so the client must not resubscribe as well.
         reconnector.connect(CONNECT).republishIfSessionExpired(false).resubscribeIfSessionExpired(false);
         if (reconnector.isReconnect()) {
             CompletableFuture<Void> gate = new CompletableFuture<>();

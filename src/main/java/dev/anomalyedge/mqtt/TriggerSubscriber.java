@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
@@ -64,23 +63,23 @@ final class TriggerSubscriber implements AutoCloseable {
         }, new ThreadPoolExecutor.AbortPolicy());
     }
 
-    /** Receives every message of the client's subscriptions; call once, before the first connect. */
-    void register(Mqtt5AsyncClient client) {
-        client.publishes(MqttGlobalPublishFilter.SUBSCRIBED, this::onMessage);
-    }
-
-    /** Subscribes to the trigger topic; call on every (re)connect. */
+    /**
+     * Subscribes to the trigger topic with this subscriber as its callback; call on every (re)connect. The client
+     * ends a subscription's callback with the session, and the session ends with every connection (clean start), so
+     * each connection gets a new subscription and callback, and there is never more than one.
+     */
     void subscribe(Mqtt5AsyncClient client) {
-        client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send().whenComplete((ack, error) -> {
-            if (error != null) {
-                LOG.errorf("MQTT trigger: cannot subscribe to %s: %s (triggers are not received until the next connect)",
-                        topic, error.toString());
-            } else if (ack.getReasonCodes().stream().anyMatch(c -> c.isError())) {
-                LOG.errorf("MQTT trigger: the broker refused the subscription to %s: %s", topic, ack.getReasonCodes());
-            } else {
-                LOG.debugf("MQTT trigger: subscribed to %s", topic);
-            }
-        });
+        client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).callback(this::onMessage).send()
+                .whenComplete((ack, error) -> {
+                    if (error != null) {
+                        LOG.errorf("MQTT trigger: cannot subscribe to %s: %s (triggers are not received until the next "
+                                + "connect)", topic, error.toString());
+                    } else if (ack.getReasonCodes().stream().anyMatch(c -> c.isError())) {
+                        LOG.errorf("MQTT trigger: the broker refused the subscription to %s: %s", topic, ack.getReasonCodes());
+                    } else {
+                        LOG.debugf("MQTT trigger: subscribed to %s", topic);
+                    }
+                });
     }
 
     String topic() {
@@ -91,7 +90,7 @@ final class TriggerSubscriber implements AutoCloseable {
     private void onMessage(Mqtt5Publish message) {
         String from = message.getTopic().toString();
         if (!from.equals(topic)) {
-            return;   // not ours (the client holds no other subscription today)
+            return;   // cannot happen: the filter has no wildcard
         }
         String source = "mqtt:" + from;
         String partId = message.getUserProperties().asList().stream()
