@@ -2,6 +2,7 @@ package dev.anomalyedge.api;
 
 import dev.anomalyedge.config.ApplianceConfig;
 import dev.anomalyedge.inspection.InspectionException;
+import dev.anomalyedge.inspection.PartIds;
 import dev.anomalyedge.service.Inspections;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

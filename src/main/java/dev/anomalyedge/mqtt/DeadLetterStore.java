@@ -170,6 +170,9 @@ final class DeadLetterStore {
         n.put("queued_at", m.createdAt().toString());
         n.put("dead_lettered_at", now.toString());
         n.put("reason", reason);
+        if (m.correlationData() != null) {
+            n.put("correlation_data_base64", Base64.getEncoder().encodeToString(m.correlationData()));
+        }
         if (!withPayload) {
             n.put("payload_omitted", m.payload().length + " bytes, more than the dead-letter byte bound");
         } else {

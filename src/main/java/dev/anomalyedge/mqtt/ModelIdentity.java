@@ -1,7 +1,7 @@
 package dev.anomalyedge.mqtt;
 
 /**
- * Which model answers the results; reported in the retained online status.
+ * Which model answers the results; reported in the retained status ({@link StatusSnapshot}).
  *
  * @param demo the built-in demo model (its bundle says so): the status says {@code "demo": true}, so that a plant
  *             system can never take the demo's verdicts for a real model's

@@ -76,14 +76,21 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
  * queue, and a heatmap hours late is of little use on the line. Each carries the user property {@code result_seq}
  * naming its result's {@code seq}.
  *
- * <p><b>Status</b>: the connection's Last Will is {@code {"state":"offline",…}}, retained, QoS 1, on
- * {@code …/status}. On every (re)connect the drainer first publishes the retained birth
- * {@code {"state":"online","model":…,"version":…,"timestamp":…}} with the model callback's current answer;
- * {@link #publishStatus()} re-publishes it after a model swap. The drainer does not wait for the status's
+ * <p><b>Status</b>: the connection's Last Will is {@code {"state":"OFFLINE",…}}, retained, QoS 1, on
+ * {@code …/status}. On every (re)connect the drainer first publishes the retained status
+ * {@code {"state":"STARTING|READY|FAULT","model":…,"version":…,"backend":…,"reason":…,"timestamp":…}} with the status
+ * callback's current answer ({@link StatusSnapshot}); {@link #publishStatus()} re-publishes it after every change
+ * (model loaded or swapped, fault set or cleared). The drainer does not wait for the status's
  * acknowledgement, and whatever the broker answers (e.g. an ACL that allows only the result topic) the results flow:
  * a refusal for now is retried with back-off, a final one is logged and not retried before the next connect or
  * model swap. {@link #close()} publishes a retained offline status (reason {@code shutdown}) before a normal
  * DISCONNECT, which does not trigger the Will.
+ *
+ * <p><b>Triggers</b> (with {@link MqttSettings#triggerEnabled()} and {@link #acceptTriggers}): images on
+ * {@code …/trigger} are inspected by a {@link TriggerSubscriber}; each answer goes through the same queue as the
+ * results, to the trigger's Response Topic with its Correlation Data ({@link #publishResponse}). Responses take
+ * sequence numbers of the queue too, so with triggers on a subscriber of {@code …/result} also sees gaps where
+ * responses were sent.
  *
  * <p>The client uses MQTT 5 with clean start and session expiry 0 (no broker-side session: store-and-forward is the
  * edge's job), automatic reconnect with exponential back-off between the configured delays (the client adds
@@ -105,7 +112,8 @@ public final class MqttResultPublisher implements AutoCloseable {
     private final MqttSettings settings;
     private final Duration ackTimeout;
     private final Topics topics;
-    private final Supplier<ModelIdentity> model;
+    private final Supplier<StatusSnapshot> status;
+    private volatile TriggerSubscriber trigger;
     private final StoreAndForwardQueue queue;
     private final DeadLetterStore deadLetters;
     private final Mqtt5AsyncClient client;
@@ -136,23 +144,22 @@ public final class MqttResultPublisher implements AutoCloseable {
      * Opens the store-and-forward queue of {@code settings.queueDir()} (restoring its backlog) and builds the
      * client; nothing is sent before {@link #start()}.
      *
-     * @param model called for every online status; a model swap followed by {@link #publishStatus()} announces
-     *              the new model
+     * @param status called for every status message; a change followed by {@link #publishStatus()} announces it
      * @throws IllegalArgumentException if a setting is invalid ({@link MqttSettings#validate}) or the TLS trust store
      *                                  cannot be loaded
      * @throws IllegalStateException    if the queue folder is in use by another publisher
      * @throws UncheckedIOException     if the queue or dead-letter folder cannot be read or written
      */
-    public MqttResultPublisher(MqttSettings settings, Supplier<ModelIdentity> model) {
-        this(settings, model, ACK_TIMEOUT);
+    public MqttResultPublisher(MqttSettings settings, Supplier<StatusSnapshot> status) {
+        this(settings, status, ACK_TIMEOUT);
     }
 
     /** @param ackTimeout how long to wait for an acknowledgement before saying so (the wait goes on) */
-    MqttResultPublisher(MqttSettings settings, Supplier<ModelIdentity> model, Duration ackTimeout) {
+    MqttResultPublisher(MqttSettings settings, Supplier<StatusSnapshot> status, Duration ackTimeout) {
         this.ackTimeout = ackTimeout;
         this.settings = MqttSettings.validate(settings);
         this.topics = Topics.of(settings);
-        this.model = model;
+        this.status = status;
         MqttClientSslConfig ssl = settings.tls() ? sslConfig(settings) : null;   // fails before opening anything
         this.queue = StoreAndForwardQueue.open(settings);
         try {
@@ -187,6 +194,40 @@ public final class MqttResultPublisher implements AutoCloseable {
     }
 
     /**
+     * Takes triggers on {@code …/trigger} from the first connect on (call before {@link #start()}; only when
+     * {@link MqttSettings#triggerEnabled()}).
+     *
+     * @param workers triggers inspected at once
+     * @param backlog triggers waiting for a worker; beyond that a trigger is answered with the handler's queue_full
+     *                result
+     */
+    public synchronized void acceptTriggers(TriggerHandler handler, int workers, int backlog) {
+        if (started || trigger != null) {
+            throw new IllegalStateException("acceptTriggers must be called once, before start()");
+        }
+        trigger = new TriggerSubscriber(topics, handler, workers, backlog, this::publishResponse);
+    }
+
+    /**
+     * Queues the response to a request (a trigger): {@code json} to {@code responseTopic} with the request's
+     * correlation data (null when it had none), at {@code resultQos}, through the store-and-forward queue.
+     *
+     * @return true if it is safely on disk; false if the queue refused it or the disk failed (logged)
+     */
+    public boolean publishResponse(String responseTopic, byte[] correlationData, String json) {
+        try {
+            queue.append(QueuedMessage.response(responseTopic, json.getBytes(StandardCharsets.UTF_8),
+                    settings.resultQos(), correlationData));
+        } catch (UncheckedIOException | IllegalStateException | IllegalArgumentException e) {
+            lastError.set(e.getMessage());
+            LOG.errorf("MQTT response to %s not queued: %s", responseTopic, e.getMessage());
+            return false;
+        }
+        wakeup.release();
+        return true;
+    }
+
+    /**
      * Queues one result (a JSON object) for delivery to {@code …/result}, and sends its heatmap PNG to
      * {@code …/heatmap} if heatmaps are enabled and the connection is up.
      *
@@ -215,7 +256,7 @@ public final class MqttResultPublisher implements AutoCloseable {
         return true;
     }
 
-    /** Re-publishes the retained online status (e.g. after a model swap); sent on the next connect if offline. */
+    /** Re-publishes the retained status (after a state or model change); sent on the next connect if offline. */
     public void publishStatus() {
         statusDue.set(true);
         wakeup.release();
@@ -246,6 +287,10 @@ public final class MqttResultPublisher implements AutoCloseable {
                 return;
             }
             closing = true;
+        }
+        TriggerSubscriber t = trigger;
+        if (t != null) {
+            t.close();   // the triggers taken are answered into the queue before it closes
         }
         wakeup.release();
         if (started) {
@@ -289,7 +334,7 @@ public final class MqttResultPublisher implements AutoCloseable {
         }
     }
 
-    /** One step: the online status if due (not waited for), then the oldest queued result, else a short wait. */
+    /** One step: the status if due (not waited for), then the oldest queued result, else a short wait. */
     private void drainOnce() {
         Long liveFrom = firstLiveSeq;
         if (liveFrom == null) {
@@ -368,14 +413,14 @@ public final class MqttResultPublisher implements AutoCloseable {
     }
 
     /**
-     * Sends the online status if due, without waiting for its acknowledgement: the results never wait for a status
+     * Sends the status if due, without waiting for its acknowledgement: the results never wait for a status
      * message, whatever the broker does with it.
      */
     private void sendStatusIfDue() {
         if (statusInFlight.get() != null || millisUntil(statusNotBefore) > 0 || !statusDue.getAndSet(false)) {
             return;
         }
-        CompletableFuture<Mqtt5PublishResult> future = client.publish(onlineStatus());
+        CompletableFuture<Mqtt5PublishResult> future = client.publish(statusMessage());
         statusInFlight.set(future);   // before the callback, which runs right here if the send failed at once
         future.whenComplete((result, error) -> {
             PublishOutcome outcome = PublishOutcome.of(error != null ? unwrap(error) : result.getError().orElse(null));
@@ -383,15 +428,15 @@ public final class MqttResultPublisher implements AutoCloseable {
                 case ACKED -> statusRetries.set(0);
                 case FINAL -> {
                     statusRetries.set(0);
-                    lastError.set("online status not delivered: " + outcome.reason());
-                    LOG.warnf("MQTT online status on %s not delivered: %s; not retried before the next connect or model "
+                    lastError.set("status not delivered: " + outcome.reason());
+                    LOG.warnf("MQTT status on %s not delivered: %s; not retried before the next connect or model "
                             + "swap (results are not affected)", topics.status(), outcome.reason());
                 }
                 case RETRY, CONNECTION_LOST -> {
                     long delay = backoffMillis(statusRetries.getAndIncrement());
                     statusNotBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
                     statusDue.set(true);
-                    LOG.debugf("online status not delivered: %s; retrying in %d ms", outcome.reason(), delay);
+                    LOG.debugf("status not delivered: %s; retrying in %d ms", outcome.reason(), delay);
                 }
             }
             statusInFlight.compareAndSet(future, null);
@@ -440,7 +485,7 @@ public final class MqttResultPublisher implements AutoCloseable {
                 && error.getCause() != null ? error.getCause() : error;
     }
 
-    /** How long the drainer may sleep before the online status is due again: at most 1 s, at least 1 ms. */
+    /** How long the drainer may sleep before the status is due again: at most 1 s, at least 1 ms. */
     private long statusWaitMillis() {
         if (!statusDue.get() || statusInFlight.get() != null) {
             return 1000;
@@ -491,7 +536,8 @@ public final class MqttResultPublisher implements AutoCloseable {
                 .retain(m.retain())
                 .payload(historical ? Payloads.markHistorical(m.payload()) : m.payload())
                 .contentType("application/json")
-                .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8);
+                .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
+                .correlationData(m.correlationData());
         var props = b.userProperties().add(SEQ_PROPERTY, Long.toString(m.sequence()));
         if (historical) {
             props.add(HISTORICAL_PROPERTY, "true");
@@ -499,19 +545,19 @@ public final class MqttResultPublisher implements AutoCloseable {
         return props.applyUserProperties().build();
     }
 
-    private Mqtt5Publish onlineStatus() {
-        ModelIdentity identity;
+    private Mqtt5Publish statusMessage() {
+        StatusSnapshot snapshot;
         try {
-            identity = model.get();
+            snapshot = status.get();
         } catch (RuntimeException e) {
-            LOG.warnf("model callback failed for the MQTT status: %s", e.toString());
-            identity = null;
+            LOG.warnf("status callback failed for the MQTT status: %s", e.toString());
+            snapshot = null;
         }
-        if (identity == null) {
-            identity = ModelIdentity.UNKNOWN;
+        if (snapshot == null) {
+            snapshot = StatusSnapshot.STARTING;
         }
         return Mqtt5Publish.builder().topic(topics.status()).qos(MqttQos.AT_LEAST_ONCE).retain(true)
-                .payload(Payloads.online(identity, settings.clientId(), Instant.now()))
+                .payload(Payloads.status(snapshot, settings.clientId(), Instant.now()))
                 .contentType("application/json").payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
                 .build();
     }
@@ -599,6 +645,10 @@ public final class MqttResultPublisher implements AutoCloseable {
         statusRetries.set(0);
         statusDue.set(true);
         lastError.set(null);
+        TriggerSubscriber t = trigger;
+        if (t != null) {
+            t.subscribe(client);
+        }
         if (reportedDown) {
             LOG.infof("MQTT connection to %s:%d restored; %d queued result(s) to send", settings.host(),
                     settings.port(), queue.size());
@@ -624,7 +674,9 @@ public final class MqttResultPublisher implements AutoCloseable {
         // Reconnect with our own CONNECT: by default the client builds the next one from the last connection's
         // negotiated limits, so a broker's lowered maximum packet size (or receive maximum) would stick for good
         // even after the broker raised it again. Unacknowledged results are resent by the drainer, not the client.
-        reconnector.connect(CONNECT).republishIfSessionExpired(false);
+        // The trigger subscription is made again by onConnected (clean start: the broker forgot it, and the client
+        // ended its callback), so the client must not resubscribe as well.
+        reconnector.connect(CONNECT).republishIfSessionExpired(false).resubscribeIfSessionExpired(false);
         if (reconnector.isReconnect()) {
             CompletableFuture<Void> gate = new CompletableFuture<>();
             CompletableFuture.delayedExecutor(reconnector.getDelay(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS)

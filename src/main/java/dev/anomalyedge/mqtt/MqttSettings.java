@@ -104,6 +104,13 @@ public interface MqttSettings {
     @WithDefault("0")
     int heatmapQos();
 
+    /**
+     * Take inspection triggers on {@code …/trigger} (images, MQTT 5 request/response); see {@link TriggerSubscriber}.
+     */
+    @WithName("trigger.enabled")
+    @WithDefault("false")
+    boolean triggerEnabled();
+
     /** Folder of the disk-backed store-and-forward queue (survives restarts; put it on a volume). */
     @WithName("queue.dir")
     @WithDefault("mqtt-queue")
@@ -269,7 +276,7 @@ public interface MqttSettings {
     record Values(boolean enabled, String host, int port, String clientId, Optional<String> username,
                   Optional<String> password, boolean tls, Optional<Path> trustStorePath, Optional<String> trustStorePassword,
                   String topicPrefix, String site, String area, String line, String cell, int resultQos,
-                  boolean heatmapEnabled, int heatmapQos, Path queueDir, long queueMaxBytes, long queueMaxMessages,
+                  boolean heatmapEnabled, int heatmapQos, boolean triggerEnabled, Path queueDir, long queueMaxBytes, long queueMaxMessages,
                   DropPolicy dropPolicy, Duration reconnectMinDelay, Duration reconnectMaxDelay,
                   long deadLetterMaxMessages, long deadLetterMaxBytes) implements MqttSettings {
         public Values {
@@ -302,6 +309,7 @@ public interface MqttSettings {
         private int resultQos = 1;
         private boolean heatmapEnabled;
         private int heatmapQos;
+        private boolean triggerEnabled;
         private Path queueDir;
         private long queueMaxBytes = DEFAULT_QUEUE_MAX_BYTES;
         private long queueMaxMessages = DEFAULT_QUEUE_MAX_MESSAGES;
@@ -340,6 +348,7 @@ public interface MqttSettings {
         }
         public Builder resultQos(int v) { resultQos = v; return this; }
         public Builder heatmap(boolean enabled, int qos) { heatmapEnabled = enabled; heatmapQos = qos; return this; }
+        public Builder trigger(boolean enabled) { triggerEnabled = enabled; return this; }
         public Builder queueMaxBytes(long v) { queueMaxBytes = v; return this; }
         public Builder queueMaxMessages(long v) { queueMaxMessages = v; return this; }
         public Builder dropPolicy(DropPolicy v) { dropPolicy = v; return this; }
@@ -359,7 +368,7 @@ public interface MqttSettings {
         public MqttSettings build() {
             return validate(new Values(enabled, host, port, clientId, username, password, tls, trustStorePath,
                     trustStorePassword, topicPrefix, site, area, line, cell, resultQos, heatmapEnabled, heatmapQos,
-                    queueDir, queueMaxBytes, queueMaxMessages, dropPolicy, reconnectMinDelay, reconnectMaxDelay,
+                    triggerEnabled, queueDir, queueMaxBytes, queueMaxMessages, dropPolicy, reconnectMinDelay, reconnectMaxDelay,
                     deadLetterMaxMessages, deadLetterMaxBytes));
         }
     }

@@ -39,25 +39,32 @@ final class Payloads {
         }
     }
 
-    /** {@code {"state":"online","model":…,"version":…,"demo":…,"timestamp":<epoch ms>,"client_id":…}} */
-    static byte[] online(ModelIdentity model, String clientId, Instant now) {
+    /**
+     * {@code {"state":"READY","model":…,"version":…,"demo":…,"backend":…,"reason":…,"timestamp":<epoch ms>,"client_id":…}}:
+     * {@code state} is STARTING, READY or FAULT; {@code model}, {@code version} and {@code backend} are null while no model
+     * serves, {@code reason} is null unless FAULT.
+     */
+    static byte[] status(StatusSnapshot status, String clientId, Instant now) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("state", "online");
-        n.put("model", model.model());
-        n.put("version", model.version());
-        n.put("demo", model.demo());
+        n.put("state", status.state().name());
+        ModelIdentity model = status.model();
+        n.put("model", model == null ? null : model.model());
+        n.put("version", model == null ? null : model.version());
+        n.put("demo", model != null && model.demo());
+        n.put("backend", status.backend());
+        n.put("reason", status.reason());
         n.put("timestamp", now.toEpochMilli());
         n.put("client_id", clientId);
         return write(n);
     }
 
     /**
-     * {@code {"state":"offline","client_id":…,"reason":…}}, plus a timestamp when known (the Last Will is fixed at
+     * {@code {"state":"OFFLINE","client_id":…,"reason":…}}, plus a timestamp when known (the Last Will is fixed at
      * connect time, so it has none).
      */
     static byte[] offline(String clientId, String reason, Instant nowOrNull) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("state", "offline");
+        n.put("state", "OFFLINE");
         if (nowOrNull != null) {
             n.put("timestamp", nowOrNull.toEpochMilli());
         }

@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param qos       0, 1 or 2
  * @param retain    MQTT retain flag
  * @param createdAt when the message was made
+ * @param correlationData MQTT 5 Correlation Data to send with it (a trigger's response), or null
  */
-public record QueuedMessage(long sequence, String topic, byte[] payload, int qos, boolean retain, Instant createdAt) {
+public record QueuedMessage(long sequence, String topic, byte[] payload, int qos, boolean retain, Instant createdAt,
+                            byte[] correlationData) {
 
     public static final long UNASSIGNED = -1;
 
@@ -31,14 +33,24 @@ public record QueuedMessage(long sequence, String topic, byte[] payload, int qos
         }
     }
 
+    /** A message without correlation data. */
+    public QueuedMessage(long sequence, String topic, byte[] payload, int qos, boolean retain, Instant createdAt) {
+        this(sequence, topic, payload, qos, retain, createdAt, null);
+    }
+
     /** A new message, made now, not yet in a queue. */
     public static QueuedMessage of(String topic, byte[] payload, int qos, boolean retain) {
         return new QueuedMessage(UNASSIGNED, topic, payload, qos, retain, Instant.now());
     }
 
+    /** A new response (to a request's Response Topic, with its Correlation Data or null), made now. */
+    public static QueuedMessage response(String topic, byte[] payload, int qos, byte[] correlationData) {
+        return new QueuedMessage(UNASSIGNED, topic, payload, qos, false, Instant.now(), correlationData);
+    }
+
     /** The same message at queue position {@code seq}. */
     QueuedMessage withSequence(long seq) {
-        return new QueuedMessage(seq, topic, payload, qos, retain, createdAt);
+        return new QueuedMessage(seq, topic, payload, qos, retain, createdAt, correlationData);
     }
 
     public String payloadUtf8() {
@@ -50,17 +62,19 @@ public record QueuedMessage(long sequence, String topic, byte[] payload, int qos
     public boolean equals(Object o) {
         return o instanceof QueuedMessage m && sequence == m.sequence && topic.equals(m.topic)
                 && Arrays.equals(payload, m.payload) && qos == m.qos && retain == m.retain
-                && createdAt.equals(m.createdAt);
+                && createdAt.equals(m.createdAt) && Arrays.equals(correlationData, m.correlationData);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(sequence, topic, Arrays.hashCode(payload), qos, retain, createdAt);
+        return Objects.hash(sequence, topic, Arrays.hashCode(payload), qos, retain, createdAt,
+                Arrays.hashCode(correlationData));
     }
 
     @Override
     public String toString() {
         return "QueuedMessage[seq=" + sequence + ", topic=" + topic + ", " + payload.length + " bytes, qos=" + qos
-                + ", retain=" + retain + ", createdAt=" + createdAt + "]";
+                + ", retain=" + retain + ", createdAt=" + createdAt
+                + (correlationData == null ? "" : ", correlation " + correlationData.length + " bytes") + "]";
     }
 }

@@ -33,7 +33,9 @@ import org.jboss.logging.Logger;
  * <ul>
  *   <li>{@code segment-<first sequence>.log}: append-only record files. A record is
  *       {@code [int magic][int bodyLength][int crc32(body)][body]} with body
- *       {@code [long seq][long epochSecond][int nano][byte qos][byte flags][u16 topicLength][topic UTF-8][int payloadLength][payload]}.
+ *       {@code [long seq][long epochSecond][int nano][byte qos][byte flags][u16 topicLength][topic UTF-8][int payloadLength][payload]},
+ *       followed by {@code [u16 correlationLength][correlation data]} when flag bit 2 is set (a trigger's response;
+ *       records written before that flag existed never set it and read as before).
  *       Each append is fsync'd before {@link #append} returns. A new segment is started when the current one
  *       reaches the segment size, and on every open (old segments are only read, so a torn tail never has new
  *       records written after it).</li>
@@ -79,6 +81,7 @@ public final class StoreAndForwardQueue implements AutoCloseable {
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
     private static final int FLAG_RETAIN = 1;
+    private static final int FLAG_CORRELATION = 2;
 
     private final Path dir;
     private final long maxBytes;
@@ -459,15 +462,24 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         if (seq <= previousSeq) {
             return "sequence " + seq + " not after " + previousSeq;
         }
-        body.position(body.position() + 8 + 4 + 1 + 1);
+        body.position(body.position() + 8 + 4 + 1);
+        boolean correlation = (body.get() & FLAG_CORRELATION) != 0;
         int topicLength = Short.toUnsignedInt(body.getShort());
         if (FIXED_BODY_BYTES + topicLength > bodyLength) {
             return "inconsistent topic length";
         }
         body.position(body.position() + topicLength);
         int payloadLength = body.getInt();
-        if (FIXED_BODY_BYTES + topicLength + (long) payloadLength != bodyLength) {
-            return "inconsistent payload length";
+        long end = FIXED_BODY_BYTES + topicLength + (long) payloadLength;
+        if (correlation) {
+            if (payloadLength < 0 || end + 2 > bodyLength) {
+                return "inconsistent payload length";
+            }
+            body.position(body.position() + payloadLength);
+            end += 2 + Short.toUnsignedInt(body.getShort());
+        }
+        if (end != bodyLength) {
+            return correlation ? "inconsistent correlation data length" : "inconsistent payload length";
         }
         return null;
     }
@@ -489,14 +501,23 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         if (topic.length > 0xFFFF) {
             throw new IllegalArgumentException("MQTT topic longer than 65535 bytes: " + topic.length);
         }
-        int bodyLength = FIXED_BODY_BYTES + topic.length + m.payload().length;
+        byte[] correlation = m.correlationData();
+        if (correlation != null && correlation.length > 0xFFFF) {
+            throw new IllegalArgumentException("MQTT correlation data longer than 65535 bytes: " + correlation.length);
+        }
+        int bodyLength = FIXED_BODY_BYTES + topic.length + m.payload().length
+                + (correlation == null ? 0 : 2 + correlation.length);
+        int flags = (m.retain() ? FLAG_RETAIN : 0) | (correlation == null ? 0 : FLAG_CORRELATION);
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + bodyLength);
         b.putInt(RECORD_MAGIC).putInt(bodyLength).putInt(0);   // crc filled in below
         b.putLong(m.sequence())
                 .putLong(m.createdAt().getEpochSecond()).putInt(m.createdAt().getNano())
-                .put((byte) m.qos()).put((byte) (m.retain() ? FLAG_RETAIN : 0))
+                .put((byte) m.qos()).put((byte) flags)
                 .putShort((short) topic.length).put(topic)
                 .putInt(m.payload().length).put(m.payload());
+        if (correlation != null) {
+            b.putShort((short) correlation.length).put(correlation);
+        }
         byte[] record = b.array();
         ByteBuffer.wrap(record, 8, 4).putInt(crc32(record, HEADER_BYTES, bodyLength));
         return record;
@@ -514,12 +535,18 @@ public final class StoreAndForwardQueue implements AutoCloseable {
         long seq = b.getLong();
         Instant createdAt = Instant.ofEpochSecond(b.getLong(), b.getInt());
         int qos = b.get();
-        boolean retain = (b.get() & FLAG_RETAIN) != 0;
+        int flags = b.get();
         byte[] topic = new byte[Short.toUnsignedInt(b.getShort())];
         b.get(topic);
         byte[] payload = new byte[b.getInt()];
         b.get(payload);
-        return new QueuedMessage(seq, new String(topic, StandardCharsets.UTF_8), payload, qos, retain, createdAt);
+        byte[] correlation = null;
+        if ((flags & FLAG_CORRELATION) != 0) {
+            correlation = new byte[Short.toUnsignedInt(b.getShort())];
+            b.get(correlation);
+        }
+        return new QueuedMessage(seq, new String(topic, StandardCharsets.UTF_8), payload, qos,
+                (flags & FLAG_RETAIN) != 0, createdAt, correlation);
     }
 
     private static int crc32(byte[] data, int offset, int length) {

@@ -24,6 +24,7 @@ import dev.anomalyedge.mqtt.MqttResultPublisher;
 import dev.anomalyedge.sparkplug.NodeStatus;
 import dev.anomalyedge.sparkplug.SparkplugNode;
 import dev.anomalyedge.sparkplug.SparkplugSettings;
+import dev.anomalyedge.mqtt.StatusSnapshot;
 import dev.anomalyedge.training.TrainingJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -59,6 +60,10 @@ public class Appliance {
 
     @Inject
     ObjectMapper json;
+
+    /** Answers MQTT triggers (appliance.mqtt.trigger.enabled). */
+    @Inject
+    Inspections triggers;
 
     private ModelManager models;
     private BatchingWorker worker;
@@ -96,7 +101,12 @@ public class Appliance {
         firstModel = new CountDownLatch(1);
         metrics = new ApplianceMetrics(registry, this);
         engines = new EngineFactory(config, new EngineSelector(NativeProbe.real(), Backends.real(config.engine().threads()), metrics));
-        if (config.mqtt().enabled()) mqtt = new MqttResultPublisher(config.mqtt(), this::modelIdentity);
+        if (config.mqtt().enabled()) {
+            mqtt = new MqttResultPublisher(config.mqtt(), this::statusSnapshot);
+            // as many triggers in flight as the inspection queue takes, on top of a full batch being inferred
+            if (config.mqtt().triggerEnabled()) mqtt.acceptTriggers(new MqttTriggers(triggers, json),
+                    config.batching().maxBatchSize(), config.batching().queueCapacity());
+        }
         if (config.sparkplug().enabled()) sparkplug = new SparkplugNode(sparkplugIds(), config.mqtt(),
                 SparkplugNode.bdSeqFile(config.mqtt().queueDir()), this::nodeStatus);
         faults = new FaultMonitor(config.fault().afterConsecutiveFailures());
@@ -154,6 +164,7 @@ public class Appliance {
             if (ref.isEmpty()) {
                 startupError = "no model bundle in " + repo.dir() + " (and appliance.models.demo-if-empty=false)";
                 LOG.error(startupError);
+                if (mqtt != null) mqtt.publishStatus();
                 return;
             }
             models.activate(ref.get().name(), ref.get().version());
@@ -166,6 +177,7 @@ public class Appliance {
             }
             startupError = "loading the model failed: " + e.getMessage();
             LOG.error(startupError, e);
+            if (mqtt != null) mqtt.publishStatus();
         }
     }
 
@@ -212,9 +224,22 @@ public class Appliance {
         return firstModel.await(timeout, unit);
     }
 
-    private ModelIdentity modelIdentity() {
+    /**
+     * The retained MQTT status: the {@link #state()} (STARTING while the publisher runs before a model serves, with
+     * the startup error as reason if loading failed), the model, its backend and the FAULT reason.
+     */
+    private StatusSnapshot statusSnapshot() {
+        ApplianceState state = state();
         LoadedModel m = current();
-        return m == null ? ModelIdentity.UNKNOWN : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
+        ModelIdentity model = m == null ? null : new ModelIdentity(m.name(), m.version(), m.bundle().manifest().demo());
+        FaultMonitor f = faults;
+        String reason = switch (state) {
+            case FAULT -> f == null ? null : f.fault().orElse(null);
+            case STARTING, OFFLINE -> startupError;
+            case READY -> null;
+        };
+        return new StatusSnapshot(state == ApplianceState.OFFLINE ? ApplianceState.STARTING : state, model,
+                m == null ? null : m.engine().backend(), reason);
     }
 
     private SparkplugSettings sparkplugIds() {

@@ -5,6 +5,7 @@ import dev.anomalyedge.inspection.ErrorCode;
 import dev.anomalyedge.inspection.InspectionException;
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.inspection.InspectionService;
+import dev.anomalyedge.inspection.PartIds;
 import dev.anomalyedge.tensor.Npy;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -66,11 +67,24 @@ public class Inspections {
 
     /**
      * A trigger from the line (MQTT, hot folder): always answered with a result, an ERROR result when the image could
-     * not be inspected (stored and published like any result). Never throws.
+     * not be inspected (stored and published like any result). The part id follows the REST rules
+     * (appliance.limits.max-part-id-length printable characters; a bad one is a bad_request ERROR result without it) and
+     * the image appliance.limits.max-upload-bytes (too_large). Never throws.
      */
     public InspectionResult trigger(byte[] bytes, String source, String partId) {
         try {
-            return inspect(bytes, source, partId);
+            InspectionService pipeline = pipeline();
+            try {
+                PartIds.check(partId, app.config().limits().maxPartIdLength());
+            } catch (InspectionException e) {
+                return pipeline.failed(e, source, null).result();
+            }
+            long limit = app.config().limits().maxUploadBytes();
+            if (bytes != null && bytes.length > limit) {
+                return pipeline.failed(new InspectionException(ErrorCode.TOO_LARGE, "image of " + bytes.length
+                        + " bytes exceeds " + limit + " bytes (appliance.limits.max-upload-bytes)"), source, partId).result();
+            }
+            return pipeline.inspect(bytes, source, partId);
         } catch (InspectionException e) {
             if (e.result() != null) return e.result();
             return InspectionResult.failed(partId, source, e.code(), e.getMessage(), null, 0); // not serving: nothing to publish through
@@ -100,6 +114,27 @@ public class Inspections {
         InspectionService s = app.inspections();
         if (s == null) return InspectionResult.failed(partId, source, e.code(), e.getMessage(), null, 0);
         return s.failed(e, source, partId).result();
+    }
+
+    /**
+     * The answer to a trigger refused before it reached the pipeline because too many triggers wait already: a
+     * queue_full ERROR result, stored and published like any result. Never throws.
+     */
+    public InspectionResult triggerQueueFull(String source, String partId) {
+        InspectionException full = new InspectionException(ErrorCode.QUEUE_FULL, "too many triggers waiting; retry shortly");
+        try {
+            return pipeline().failed(full, source, checkedOrNull(partId)).result();
+        } catch (InspectionException e) {
+            return InspectionResult.failed(checkedOrNull(partId), source, e.code(), e.getMessage(), null, 0);
+        }
+    }
+
+    private String checkedOrNull(String partId) {
+        try {
+            return PartIds.check(partId, app.config().limits().maxPartIdLength());
+        } catch (InspectionException e) {
+            return null;
+        }
     }
 
     /**

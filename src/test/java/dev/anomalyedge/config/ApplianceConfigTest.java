@@ -4,6 +4,7 @@ import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.mqtt.DropPolicy;
 import dev.anomalyedge.mqtt.ModelIdentity;
+import dev.anomalyedge.mqtt.StatusSnapshot;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
 import dev.anomalyedge.mqtt.MqttSettings;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -101,7 +102,7 @@ class ApplianceConfigTest {
                 fromConfig.clientId(), fromConfig.username(), fromConfig.password(), fromConfig.tls(),
                 fromConfig.trustStorePath(), fromConfig.trustStorePassword(), fromConfig.topicPrefix(), fromConfig.site(),
                 fromConfig.area(), fromConfig.line(), fromConfig.cell(), fromConfig.resultQos(), fromConfig.heatmapEnabled(),
-                fromConfig.heatmapQos(), fromConfig.queueDir(), fromConfig.queueMaxBytes(), fromConfig.queueMaxMessages(),
+                fromConfig.heatmapQos(), fromConfig.triggerEnabled(), fromConfig.queueDir(), fromConfig.queueMaxBytes(), fromConfig.queueMaxMessages(),
                 fromConfig.dropPolicy(), fromConfig.reconnectMinDelay(), fromConfig.reconnectMaxDelay(),
                 fromConfig.deadLetterMaxMessages(), fromConfig.deadLetterMaxBytes()), "one set of defaults");
         assertEquals(fromConfig, MqttSettings.validate(fromConfig), "the defaults are valid");
@@ -112,6 +113,7 @@ class ApplianceConfigTest {
         ApplianceConfig.Mqtt m = config(Map.of(
                 "appliance.mqtt.heatmap.enabled", "true",
                 "appliance.mqtt.heatmap.qos", "1",
+                "appliance.mqtt.trigger.enabled", "true",
                 "appliance.mqtt.queue.dir", "/var/lib/q",
                 "appliance.mqtt.queue.max-messages", "7",
                 "appliance.mqtt.dead-letter.max-messages", "3",
@@ -119,6 +121,7 @@ class ApplianceConfigTest {
                 "appliance.mqtt.client-id", "cell-7")).mqtt();
         assertTrue(m.heatmapEnabled());
         assertEquals(1, m.heatmapQos());
+        assertTrue(m.triggerEnabled());
         assertEquals(Path.of("/var/lib/q"), m.queueDir());
         assertEquals(7, m.queueMaxMessages());
         assertEquals(3, m.deadLetterMaxMessages());
@@ -184,7 +187,7 @@ class ApplianceConfigTest {
         ApplianceConfig.Mqtt m = config(Map.of("appliance.mqtt.enabled", "true", "appliance.mqtt.queue.dir", queue.toString(),
                 "appliance.mqtt.password", "secret")).mqtt();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new MqttResultPublisher(m, () -> ModelIdentity.UNKNOWN));
+                () -> new MqttResultPublisher(m, () -> StatusSnapshot.ready(ModelIdentity.UNKNOWN)));
         assertTrue(e.getMessage().startsWith("appliance.mqtt.password is set but appliance.mqtt.username is not"), e.getMessage());
         assertFalse(Files.exists(queue), "no queue folder was created");
     }

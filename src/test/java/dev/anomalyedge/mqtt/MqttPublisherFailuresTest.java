@@ -104,7 +104,7 @@ class MqttPublisherFailuresTest {
         broker.setRule(p -> p.topic().equals(topics.status()) ? EmbeddedBroker.Answer.refuse(AckReasonCode.NOT_AUTHORIZED)
                 : EmbeddedBroker.Answer.DELIVER);
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
             for (int i = 0; i < 3; i++) {
@@ -132,7 +132,7 @@ class MqttPublisherFailuresTest {
         broker.setRule(p -> p.topic().equals(topics.status()) && statusAttempts.incrementAndGet() <= 2
                 ? EmbeddedBroker.Answer.refuse(AckReasonCode.QUOTA_EXCEEDED) : EmbeddedBroker.Answer.DELIVER);
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.base() + "/#");
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "7"))) {
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "7")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
             assertTrue(publisher.publishResult(result(0), null));
@@ -164,7 +164,7 @@ class MqttPublisherFailuresTest {
             };
         });
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
             for (int i = 0; i < 6; i++) {
@@ -203,7 +203,7 @@ class MqttPublisherFailuresTest {
         broker.setRule(p -> p.topic().equals(topics.result()) && n(p.payload()) == 0
                 ? EmbeddedBroker.Answer.hold(Duration.ofMillis(1500)) : EmbeddedBroker.Answer.DELIVER);
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"),
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")),
                      Duration.ofMillis(200))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -229,7 +229,7 @@ class MqttPublisherFailuresTest {
             broker.setRule(p -> p.topic().equals(topics.result()) && attempts.incrementAndGet() == 1
                     ? EmbeddedBroker.Answer.hold(Duration.ofSeconds(3)) : EmbeddedBroker.Answer.DELIVER);
             try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
-                 MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"),
+                 MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")),
                          Duration.ofMillis(200))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
@@ -254,7 +254,7 @@ class MqttPublisherFailuresTest {
             MqttSettings s = settings("small", small.port()).build();
             Topics topics = Topics.of(s);
             String huge = "{\"n\":1,\"part_id\":\"" + "X".repeat(5000) + "\"}";
-            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 try (TestSubscriber sub = TestSubscriber.subscribe(small.port(), topics.result())) {
                     Poll.until("publisher connected", WAIT, publisher::connected);

@@ -80,7 +80,7 @@ class MqttResultPublisherTest {
         Topics topics = Topics.of(s);
         assertEquals("anomaly/plant/paint/line7/live/result", topics.result());
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.base() + "/#");
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("bottle", "3"))) {
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("bottle", "3")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
             byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
@@ -114,16 +114,16 @@ class MqttResultPublisherTest {
         MqttSettings s = settings("birth", broker.port());
         Topics topics = Topics.of(s);
         AtomicReference<ModelIdentity> model = new AtomicReference<>(new ModelIdentity("bottle", "1"));
-        try (MqttResultPublisher publisher = new MqttResultPublisher(s, model::get)) {
+        try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(model.get()))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
             // a subscriber that arrives later still learns the state: the birth is retained
             try (TestSubscriber late = TestSubscriber.subscribe(broker.port(), topics.status())) {
-                Mqtt5Publish birth = late.awaitPayload(topics.status(), t -> t.contains("online"), WAIT);
+                Mqtt5Publish birth = late.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
                 assertTrue(birth.isRetain());
                 assertEquals(MqttQos.AT_LEAST_ONCE, birth.getQos());
                 JsonNode b = json(birth);
-                assertEquals("online", b.get("state").asText());
+                assertEquals("READY", b.get("state").asText());
                 assertEquals("bottle", b.get("model").asText());
                 assertEquals("1", b.get("version").asText());
                 assertTrue(b.get("timestamp").asLong() > 0);
@@ -133,9 +133,9 @@ class MqttResultPublisherTest {
                 late.awaitPayload(topics.status(), t -> t.contains("\"version\":\"2\""), WAIT);
             }
         }
-        // a clean close leaves a retained offline status behind
+        // a clean close leaves a retained OFFLINE status behind
         try (TestSubscriber after = TestSubscriber.subscribe(broker.port(), topics.status())) {
-            Mqtt5Publish offline = after.awaitPayload(topics.status(), t -> t.contains("offline"), WAIT);
+            Mqtt5Publish offline = after.awaitPayload(topics.status(), t -> t.contains("OFFLINE"), WAIT);
             assertTrue(offline.isRetain());
             assertEquals("shutdown", json(offline).get("reason").asText());
         }
@@ -146,11 +146,11 @@ class MqttResultPublisherTest {
         try (TcpProxy proxy = new TcpProxy(broker.port())) {
             MqttSettings s = settings("will", proxy.port());
             Topics topics = Topics.of(s);
-            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
                 try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status())) {
-                    sub.awaitPayload(topics.status(), t -> t.contains("online"), WAIT);
+                    sub.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
                 }
 
                 proxy.setAccepting(false);
@@ -159,7 +159,7 @@ class MqttResultPublisherTest {
 
                 // a subscriber that connects afterwards finds the Will as the retained status
                 try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status())) {
-                    Mqtt5Publish will = sub.awaitPayload(topics.status(), t -> t.contains("offline"), WAIT);
+                    Mqtt5Publish will = sub.awaitPayload(topics.status(), t -> t.contains("OFFLINE"), WAIT);
                     assertTrue(will.isRetain());
                     assertEquals("connection lost", json(will).get("reason").asText());
                     assertEquals("edge-will", json(will).get("client_id").asText());
@@ -170,7 +170,7 @@ class MqttResultPublisherTest {
                 proxy.setAccepting(true);
                 Poll.until("publisher reconnected", WAIT, publisher::connected);
                 try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status())) {
-                    sub.awaitPayload(topics.status(), t -> t.contains("online"), WAIT);
+                    sub.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
                 }
             }
         }
@@ -181,24 +181,28 @@ class MqttResultPublisherTest {
         MqttSettings s = settings("kick", broker.port());
         Topics topics = Topics.of(s);
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status());
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
-            sub.awaitPayload(topics.status(), t -> t.contains("online"), WAIT);
+            sub.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
             Poll.until("publisher connected", WAIT, publisher::connected);
 
             assertTrue(broker.disconnectClient(s.clientId()));
 
-            // offline (the Will), then online again after the automatic reconnect
-            Poll.until(WAIT, () -> statesOf(sub, topics).lastIndexOf("online") > statesOf(sub, topics).indexOf("offline")
-                            && statesOf(sub, topics).contains("offline"),
-                    () -> "offline then online, got " + statesOf(sub, topics));
+            // OFFLINE (the Will), then READY again after the automatic reconnect
+            Poll.until(WAIT, () -> statesOf(sub, topics).lastIndexOf("READY") > statesOf(sub, topics).indexOf("OFFLINE")
+                            && statesOf(sub, topics).contains("OFFLINE"),
+                    () -> "OFFLINE then READY, got " + statesOf(sub, topics));
         }
     }
 
     private static List<String> statesOf(TestSubscriber sub, Topics topics) {
         List<String> states = new ArrayList<>();
         for (Mqtt5Publish p : sub.on(topics.status())) {
-            states.add(utf8(p).contains("offline") ? "offline" : "online");
+            try {
+                states.add(json(p).get("state").asText());
+            } catch (Exception e) {
+                states.add("not JSON: " + utf8(p));
+            }
         }
         return states;
     }
@@ -209,7 +213,7 @@ class MqttResultPublisherTest {
         try (TcpProxy proxy = new TcpProxy(broker.port())) {
             MqttSettings s = settings("outage", proxy.port());
             Topics topics = Topics.of(s);
-            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
 
@@ -257,7 +261,7 @@ class MqttResultPublisherTest {
             MqttSettings s = settings("flight", proxy.port());
             Topics topics = Topics.of(s);
             try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
-                 MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+                 MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
                 long started = System.nanoTime();
@@ -303,7 +307,7 @@ class MqttResultPublisherTest {
         try (TcpProxy proxy = new TcpProxy(broker.port())) {
             MqttSettings s = settings("restart", proxy.port());
             Topics topics = Topics.of(s);
-            try (MqttResultPublisher first = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+            try (MqttResultPublisher first = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 first.start();
                 Poll.until("first publisher connected", WAIT, first::connected);
                 broker.stop();
@@ -315,7 +319,7 @@ class MqttResultPublisherTest {
             }   // closed with the broker down: the backlog stays on disk
 
             proxy.setAccepting(false);
-            try (MqttResultPublisher second = new MqttResultPublisher(s, () -> new ModelIdentity("m", "2"))) {
+            try (MqttResultPublisher second = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "2")))) {
                 assertEquals(n, second.stats().backlog(), "restored from disk");
                 second.start();   // broker still unreachable: must not throw
                 broker.start();
@@ -342,7 +346,7 @@ class MqttResultPublisherTest {
             proxy.setAccepting(false);
             MqttSettings s = settings("late", proxy.port());
             Topics topics = Topics.of(s);
-            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+            try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 for (int i = 0; i < 3; i++) {
                     assertTrue(publisher.publishResult(result(i), null));
@@ -374,7 +378,7 @@ class MqttResultPublisherTest {
                 .build();
         Topics topics = Topics.of(s);
         try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
-             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> new ModelIdentity("m", "1"))) {
+             MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             Poll.until(WAIT, publisher::connected, () -> "connected over TLS, last error " + publisher.stats().lastError());
             publisher.publishResult(result(1), null);
@@ -391,8 +395,8 @@ class MqttResultPublisherTest {
         MqttSettings wrongPassword = MqttSettings.builder("127.0.0.1", broker.port(), otherQueue)
                 .clientId(EmbeddedBroker.AUTH_CLIENT_PREFIX + "-bad").credentials(EmbeddedBroker.USER, "wrong")
                 .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300)).build();
-        try (MqttResultPublisher a = new MqttResultPublisher(untrusted, () -> ModelIdentity.UNKNOWN);
-             MqttResultPublisher b = new MqttResultPublisher(wrongPassword, () -> ModelIdentity.UNKNOWN)) {
+        try (MqttResultPublisher a = new MqttResultPublisher(untrusted, () -> StatusSnapshot.ready(ModelIdentity.UNKNOWN));
+             MqttResultPublisher b = new MqttResultPublisher(wrongPassword, () -> StatusSnapshot.ready(ModelIdentity.UNKNOWN))) {
             a.start();
             b.start();
             assertTrue(a.publishResult(result(1), null));
@@ -412,7 +416,7 @@ class MqttResultPublisherTest {
         MqttSettings s = MqttSettings.builder("127.0.0.1", 1, queueDir)   // nothing listens on port 1
                 .clientId("edge-full").queueMaxMessages(2).dropPolicy(DropPolicy.REJECT_NEW)
                 .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300)).build();
-        try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> ModelIdentity.UNKNOWN)) {
+        try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(ModelIdentity.UNKNOWN))) {
             publisher.start();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> publisher.publishResult("[1,2]", null));

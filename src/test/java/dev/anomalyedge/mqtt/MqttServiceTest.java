@@ -59,7 +59,7 @@ class MqttServiceTest {
     void resultsArriveAtQos1WithTheRetainedBirthAndHeatmap() throws Exception {
         try (TestSubscriber sub = TestSubscriber.subscribe(BrokerResource.broker.port(), BASE + "/#")) {
             JsonNode birth = JSON.readTree(TestSubscriber.utf8(sub.await(BASE + "/status", 1, Duration.ofSeconds(10)).get(0)));
-            assertEquals("online", birth.get("state").asText());
+            assertEquals("READY", birth.get("state").asText());
             assertEquals("demo", birth.get("model").asText());
 
             String id = given().contentType("image/png").header("X-Part-Id", "PLC-42").body(png(1)).post("/api/v1/inspections")

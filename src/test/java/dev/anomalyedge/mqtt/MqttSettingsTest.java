@@ -81,7 +81,7 @@ class MqttSettingsTest {
         MqttSettings s = MqttSettings.builder("127.0.0.1", 8883, tmp.resolve("q")).tls(true)
                 .trustStore(tmp.resolve("missing.p12"), "changeit").build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new MqttResultPublisher(s, () -> ModelIdentity.UNKNOWN));
+                () -> new MqttResultPublisher(s, () -> StatusSnapshot.ready(ModelIdentity.UNKNOWN)));
         assertTrue(e.getMessage().contains("cannot load appliance.mqtt.trust-store") && e.getMessage().contains("missing.p12"),
                 e.getMessage());
     }

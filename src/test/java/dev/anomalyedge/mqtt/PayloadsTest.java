@@ -10,6 +10,7 @@ import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 
+import dev.anomalyedge.inspection.ApplianceState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -55,18 +56,30 @@ class PayloadsTest {
     @Test
     void statusPayloads() throws Exception {
         Instant t = Instant.ofEpochMilli(1_700_000_000_123L);
-        JsonNode online = JSON.readTree(Payloads.online(new ModelIdentity("bottle", "7"), "edge-1", t));
-        assertEquals("online", online.get("state").asText());
-        assertEquals("bottle", online.get("model").asText());
-        assertEquals("7", online.get("version").asText());
-        assertEquals(1_700_000_000_123L, online.get("timestamp").asLong());
-        assertEquals("edge-1", online.get("client_id").asText());
-        assertTrue(online.get("demo").isBoolean() && !online.get("demo").asBoolean(), "a real model: demo false");
-        JsonNode demo = JSON.readTree(Payloads.online(new ModelIdentity("demo", "trained-1", true), "edge-1", t));
+        JsonNode ready = JSON.readTree(Payloads.status(new StatusSnapshot(ApplianceState.READY,
+                new ModelIdentity("bottle", "7"), "onnxruntime-cpu", null), "edge-1", t));
+        assertEquals("READY", ready.get("state").asText());
+        assertEquals("bottle", ready.get("model").asText());
+        assertEquals("7", ready.get("version").asText());
+        assertEquals("onnxruntime-cpu", ready.get("backend").asText());
+        assertTrue(ready.get("reason").isNull(), "no reason unless FAULT");
+        assertEquals(1_700_000_000_123L, ready.get("timestamp").asLong());
+        assertEquals("edge-1", ready.get("client_id").asText());
+        assertTrue(ready.get("demo").isBoolean() && !ready.get("demo").asBoolean(), "a real model: demo false");
+        JsonNode demo = JSON.readTree(Payloads.status(StatusSnapshot.ready(new ModelIdentity("demo", "trained-1", true)), "edge-1", t));
         assertTrue(demo.get("demo").asBoolean(), "the demo model says so in the status");
 
+        JsonNode starting = JSON.readTree(Payloads.status(StatusSnapshot.STARTING, "edge-1", t));
+        assertEquals("STARTING", starting.get("state").asText());
+        assertTrue(starting.get("model").isNull() && starting.get("version").isNull() && starting.get("backend").isNull(),
+                "no model yet: " + starting);
+        JsonNode fault = JSON.readTree(Payloads.status(new StatusSnapshot(ApplianceState.FAULT,
+                new ModelIdentity("bottle", "7"), "tensorrt", "5 ERROR results in a row"), "edge-1", t));
+        assertEquals("FAULT", fault.get("state").asText());
+        assertEquals("5 ERROR results in a row", fault.get("reason").asText());
+
         JsonNode will = JSON.readTree(Payloads.offline("edge-1", "connection lost", null));
-        assertEquals("offline", will.get("state").asText());
+        assertEquals("OFFLINE", will.get("state").asText());
         assertTrue(will.get("timestamp") == null, "the Will is fixed at connect time: no timestamp");
         JsonNode shutdown = JSON.readTree(Payloads.offline("edge-1", "shutdown", t));
         assertEquals(1_700_000_000_123L, shutdown.get("timestamp").asLong());

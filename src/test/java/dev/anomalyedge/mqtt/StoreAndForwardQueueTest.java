@@ -99,6 +99,54 @@ class StoreAndForwardQueueTest {
     }
 
     @Test
+    void aResponseKeepsItsTopicAndCorrelationDataAcrossAReopen() {
+        byte[] correlation = {0, 1, 2, (byte) 0xFF, 'x'};
+        QueuedMessage response = QueuedMessage.response("plc/replies/cell7", "{\"verdict\":\"OK\"}".getBytes(StandardCharsets.UTF_8),
+                1, correlation);
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            q.append(msg(0));
+            q.append(response);
+            q.append(QueuedMessage.response("plc/replies/no-correlation", new byte[] {'{', '}'}, 1, null));
+            q.append(QueuedMessage.response("plc/replies/empty-correlation", new byte[] {'{', '}'}, 1, new byte[0]));
+        }
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            List<QueuedMessage> back = q.peek(10);
+            assertEquals(4, back.size());
+            assertEquals(msg(0).withSequence(1), back.get(0));
+            assertEquals(null, back.get(0).correlationData());
+            assertEquals(response.withSequence(2), back.get(1), "topic, payload and correlation data read back");
+            assertEquals("plc/replies/cell7", back.get(1).topic());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(correlation, back.get(1).correlationData());
+            assertEquals(null, back.get(2).correlationData(), "none stays none");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[0], back.get(3).correlationData(), "empty stays empty");
+            assertEquals(0, q.dropped());
+        }
+    }
+
+    /** A segment written before responses existed (no correlation flag, byte layout as documented) reads as before. */
+    @Test
+    void aQueueFileWrittenBeforeCorrelationDataIsReadAsBefore() throws IOException {
+        Files.createDirectories(dir);
+        byte[] topic = "plant/a/b/c/d/result".getBytes(StandardCharsets.UTF_8);
+        byte[] payload = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
+        int bodyLength = 8 + 8 + 4 + 1 + 1 + 2 + topic.length + 4 + payload.length;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + bodyLength);
+        b.putInt(0x5146_5231).putInt(bodyLength).putInt(0);
+        b.putLong(1).putLong(1_700_000_000L).putInt(5).put((byte) 1).put((byte) 1)
+                .putShort((short) topic.length).put(topic).putInt(payload.length).put(payload);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b.array(), 12, bodyLength);
+        b.putInt(8, (int) crc.getValue());
+        Files.write(dir.resolve(String.format("segment-%020d.log", 1)), b.array());
+        try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
+            QueuedMessage m = q.peek().orElseThrow();
+            assertEquals(new QueuedMessage(1, "plant/a/b/c/d/result", payload, 1, true, Instant.ofEpochSecond(1_700_000_000L, 5)), m);
+            assertEquals(null, m.correlationData());
+            assertEquals(0, q.dropped());
+        }
+    }
+
+    @Test
     void tornTailRecordIsSkippedAndTheRestRestored() throws IOException {
         try (StoreAndForwardQueue q = new StoreAndForwardQueue(dir, BIG, 1000, DropPolicy.DROP_OLDEST)) {
             for (int i = 0; i < 3; i++) {

@@ -1,17 +1,15 @@
-package dev.anomalyedge.api;
-
-import dev.anomalyedge.inspection.InspectionException;
+package dev.anomalyedge.inspection;
 
 /**
  * The caller's part id goes into the result, the MQTT result payload and the log, so it is bounded: at most
  * appliance.limits.max-part-id-length characters, printable ones only (no control, format or line-separator characters
  * that could break log lines or hide text, no unassigned code points or lone surrogates).
  */
-final class PartIds {
+public final class PartIds {
     private PartIds() {}
 
     /** The part id unchanged (null when none was given), or a BAD_REQUEST naming the problem. */
-    static String check(String partId, int maxLength) {
+    public static String check(String partId, int maxLength) {
         if (partId == null) return null;
         int length = partId.codePointCount(0, partId.length());
         if (length > maxLength) {

@@ -1,6 +1,5 @@
-package dev.anomalyedge.api;
+package dev.anomalyedge.inspection;
 
-import dev.anomalyedge.inspection.InspectionException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
