@@ -1,12 +1,9 @@
 package dev.anomalyedge.mqtt;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -23,13 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
-import javax.net.ssl.TrustManagerFactory;
 
 import org.jboss.logging.Logger;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientConnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
@@ -160,7 +155,7 @@ public final class MqttResultPublisher implements AutoCloseable {
         this.settings = MqttSettings.validate(settings);
         this.topics = Topics.of(settings);
         this.status = status;
-        MqttClientSslConfig ssl = settings.tls() ? sslConfig(settings) : null;   // fails before opening anything
+        MqttClientSslConfig ssl = settings.tls() ? MqttTls.sslConfig(settings) : null;   // fails before opening anything
         this.queue = StoreAndForwardQueue.open(settings);
         try {
             this.deadLetters = new DeadLetterStore(settings.deadLetterDir(), settings.deadLetterMaxMessages(),
@@ -617,23 +612,6 @@ public final class MqttResultPublisher implements AutoCloseable {
         return b.buildAsync();
     }
 
-    private static MqttClientSslConfig sslConfig(MqttSettings s) {
-        MqttClientSslConfigBuilder ssl = MqttClientSslConfig.builder();
-        if (s.trustStorePath().isPresent()) {
-            File file = s.trustStorePath().get().toFile();
-            char[] password = s.trustStorePassword().map(String::toCharArray).orElse(null);
-            try {
-                KeyStore store = KeyStore.getInstance(file, password);
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(store);
-                ssl = ssl.trustManagerFactory(tmf);
-            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-                // IllegalArgumentException: KeyStore.getInstance(File, …) for a missing or non-regular file
-                throw new IllegalArgumentException("cannot load appliance.mqtt.trust-store " + file + ": " + e.getMessage(), e);
-            }
-        }
-        return ssl.build();
-    }
 
     private void onConnected(MqttClientConnectedContext context) {
         if (closing) {

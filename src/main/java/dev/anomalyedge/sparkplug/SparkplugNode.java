@@ -1,10 +1,6 @@
 package dev.anomalyedge.sparkplug;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -13,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
-import javax.net.ssl.TrustManagerFactory;
 
 import org.eclipse.tahu.protobuf.SparkplugBProto.Payload;
 import org.jboss.logging.Logger;
@@ -21,7 +16,6 @@ import org.jboss.logging.Logger;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
@@ -33,6 +27,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 
 import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.mqtt.MqttSettings;
+import dev.anomalyedge.mqtt.MqttTls;
 
 /**
  * The appliance as a Sparkplug B 3.0 edge node with one device (the inspection), on its own MQTT 5 session (clean
@@ -279,7 +274,7 @@ public final class SparkplugNode implements AutoCloseable {
                 .maxDelay(s.reconnectMaxDelay().toMillis(), TimeUnit.MILLISECONDS).applyAutomaticReconnect()
                 .addConnectedListener(context -> submit(this::onConnected))
                 .addDisconnectedListener(this::onDisconnected);
-        if (s.tls()) b = b.sslConfig(sslConfig(s));
+        if (s.tls()) b = b.sslConfig(MqttTls.sslConfig(s));
         if (s.username().isPresent()) {
             b = b.simpleAuth().username(s.username().get())
                     .password(s.password().map(p -> p.getBytes(java.nio.charset.StandardCharsets.UTF_8)).orElse(new byte[0]))
@@ -288,19 +283,4 @@ public final class SparkplugNode implements AutoCloseable {
         return b.buildAsync();
     }
 
-    private static MqttClientSslConfig sslConfig(MqttSettings s) {
-        MqttClientSslConfigBuilder ssl = MqttClientSslConfig.builder();
-        if (s.trustStorePath().isPresent()) {
-            File file = s.trustStorePath().get().toFile();
-            try {
-                KeyStore store = KeyStore.getInstance(file, s.trustStorePassword().map(String::toCharArray).orElse(null));
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(store);
-                ssl = ssl.trustManagerFactory(tmf);
-            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("cannot load appliance.mqtt.trust-store " + file + ": " + e.getMessage(), e);
-            }
-        }
-        return ssl.build();
-    }
 }
