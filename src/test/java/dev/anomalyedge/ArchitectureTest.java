@@ -48,7 +48,7 @@ class ArchitectureTest {
             Map.entry("demo", Layer.DOMAIN), Map.entry("synthetic", Layer.DOMAIN), Map.entry("metrics", Layer.DOMAIN),
             Map.entry("mqtt", Layer.DOMAIN), Map.entry("tokenizer", Layer.DOMAIN),
             Map.entry("sparkplug", Layer.DOMAIN),
-            Map.entry("archive", Layer.DOMAIN),
+            Map.entry("archive", Layer.DOMAIN), Map.entry("fewshot", Layer.DOMAIN), Map.entry("recipe", Layer.DOMAIN),
             Map.entry("tensor", Layer.PRIMITIVE), Map.entry("util", Layer.PRIMITIVE));
 
     /** Arrows forbidden although the layers would allow them. */
