@@ -61,6 +61,10 @@ public class Appliance {
     @Inject
     ObjectMapper json;
 
+    /** The operator page's live view of results. */
+    @Inject
+    LiveResults live;
+
     /** Answers MQTT triggers (appliance.mqtt.trigger.enabled). */
     @Inject
     Inspections triggers;
@@ -112,7 +116,7 @@ public class Appliance {
         faults = new FaultMonitor(config.fault().afterConsecutiveFailures());
         archive = openArchive();
         ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults,
-                sparkplug, archive);
+                sparkplug, archive, live);
         ModelRepository repository = new ModelRepository(config.models().dir());
         models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
             firstModel.countDown();
