@@ -58,11 +58,12 @@ function el(tag, attrs = {}, ...children) {
     else if (k === 'text') e.textContent = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c.nodeType ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) e.append(c.nodeType ? c : String(c));
   return e;
 }
 
-const num = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));
+// Jackson writes NaN as the string "NaN": anything not a finite number shows as a dash
+const num = (v, digits = 3) => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? '–' : Number(v).toFixed(digits));
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
 const verdictBadge = (v) => el('span', { class: `verdict ${v}`, 'data-verdict': v }, v);
 function dl(pairs) {
@@ -358,9 +359,9 @@ function renderJob(j) {
       text = `${phase}: epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.total_steps}, loss ${num(p.loss, 4)}`;
     } else {
       fraction = p.phase === 'DONE' ? 1 : p.total ? p.done / p.total : 0;
-      text = p.total ? `${phase}: ${p.done}/${p.total}` : phase;
+      text = p.phase === 'DONE' ? 'Finished.' : p.total ? `${phase}: ${p.done}/${p.total}` : phase;
     }
-    if (p.eta_seconds !== null && p.eta_seconds !== undefined && !Number.isNaN(p.eta_seconds) && p.phase !== 'DONE') {
+    if (p.eta_seconds !== null && Number.isFinite(Number(p.eta_seconds)) && p.phase !== 'DONE') {
       text += `, ETA ${Math.round(p.eta_seconds)} s`;
     }
   }

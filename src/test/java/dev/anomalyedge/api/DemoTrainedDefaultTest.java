@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @TestProfile(DemoTrainedDefaultTest.FreshRepository.class)
-class DemoTrainedDefaultTest {
+public class DemoTrainedDefaultTest {
     public static class FreshRepository implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
