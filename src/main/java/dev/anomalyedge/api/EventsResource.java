@@ -1,8 +1,5 @@
 package dev.anomalyedge.api;
 
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.anomalyedge.inspection.InspectionResult;
 import dev.anomalyedge.service.LiveResults;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -30,17 +27,14 @@ public class EventsResource {
     @Inject
     LiveResults live;
 
-    /** One server-sent event. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Event(String type, InspectionResult result) {}
+    static final String PING_EVENT = "{\"type\":\"ping\"}";
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @RestStreamElementType(MediaType.TEXT_PLAIN)   // each event's data is JSON text already
     @Operation(summary = "Results as they happen (server-sent events): the last 20, then every new one; a client that falls 256 results behind is disconnected")
-    public Multi<Event> events() {
-        Multi<Event> results = live.watch().map(r -> new Event("result", r));
-        Multi<Event> pings = Multi.createFrom().ticks().every(PING).onOverflow().drop().map(t -> new Event("ping", null));
-        return Multi.createBy().merging().streams(results, pings);
+    public Multi<String> events() {
+        Multi<String> pings = Multi.createFrom().ticks().every(PING).onOverflow().drop().map(t -> PING_EVENT);
+        return Multi.createBy().merging().streams(live.watch(), pings);
     }
 }

@@ -306,7 +306,7 @@ class OperatorPageTest {
 
     /** Writes target/screenshots/{name}.png after checking that the page fits the window's width (no sideways scrolling). */
     private static void screenshot(String name) throws Exception {
-        Object overflow = browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+        Object overflow = browser.executeScript("return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
         assertEquals(0L, ((Number) overflow).longValue(), name + " is wider than the window");
         Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
