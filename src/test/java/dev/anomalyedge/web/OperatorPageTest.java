@@ -124,6 +124,9 @@ class OperatorPageTest {
     @Order(2)
     void aResultPostedOverRestShowsOnTheLivePageWithin2Seconds() throws Exception {
         show("live");
+        for (SyntheticParts.Defect d : new SyntheticParts.Defect[] {SyntheticParts.Defect.NONE, SyntheticParts.Defect.CHIP}) {
+            given().contentType("image/png").header("X-Part-Id", "P-" + d).body(png(d, 31)).post("/api/v1/inspections").then().statusCode(200);
+        }
         String partId = "LIVE-" + System.nanoTime();
         String id = given().contentType("image/png").header("X-Part-Id", partId).body(png(SyntheticParts.Defect.SPOT, 31))
                 .post("/api/v1/inspections").then().statusCode(200).extract().path("id");
