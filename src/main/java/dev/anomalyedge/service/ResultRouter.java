@@ -39,7 +39,7 @@ final class ResultRouter implements InspectionService.Sink {
      * @param current  the model being served (its map range scales the overlays)
      * @param sparkplug the Sparkplug edge node, or null when Sparkplug is off
      * @param archive  the image archive, or null when it is off
-     * @param live     the operator page's live view
+     * @param live     the operator page's live view, or null where there is none (an appliance built without CDI)
      */
     ResultRouter(ApplianceMetrics metrics, MqttResultPublisher mqtt, ObjectMapper json, boolean heatmaps,
                  Supplier<LoadedModel> current, FaultMonitor faults, SparkplugNode sparkplug, ImageArchive archive, LiveResults live) {
@@ -64,7 +64,7 @@ final class ResultRouter implements InspectionService.Sink {
         }
         if (sparkplug != null) sparkplug.publishResult(r);   // never blocks: handed to the node's thread
         if (archive != null) archive.accept(r, input, overlayRange(current.get())); // returns at once, never throws
-        live.publish(r);                                     // returns at once: bounded per watcher, never blocks
+        if (live != null) live.publish(r);                   // returns at once: bounded per watcher, never blocks
         if (mqtt == null) return;
         try {
             byte[] heatmap = heatmaps && !r.failed()
