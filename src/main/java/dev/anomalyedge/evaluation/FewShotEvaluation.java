@@ -9,6 +9,11 @@ import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.Sample;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Comparator;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,12 +96,38 @@ public final class FewShotEvaluation {
             few.put(name, s.table().classes().get(name));
             counts.putAll(f.counts());
             notes.addAll(f.notes());
-            notes.add(String.format(Locale.ROOT, "%s: memory bank of %d reference image(s), %d patches per tap (%.1f MB float16)", name,
-                    references.size(), bank.size(), bank.bytes() / 1e6));
+            MemoryBank.Fusion w = bank.fusion();
+            notes.add(String.format(Locale.ROOT, "%s: memory bank of %d reference image(s), %d patches per tap (%.1f MB float16);"
+                            + " fusion weights zero-shot/few-shot %.2f/%.2f (image), %.2f/%.2f (pixel)", name, references.size(), bank.size(),
+                    bank.bytes() / 1e6, w.zsScoreWeight(), w.fsScoreWeight(), w.zsPixelWeight(), w.fsPixelWeight()));
         }
         return new Result(new Evaluation.Report(fused, counts, notes), new Evaluation.Report(zero, counts, List.of()),
                 new Evaluation.Report(few, counts, List.of()), shotCounts, rows);
     }
+
+    /**
+     * The first {@code k} images (sorted by file name; png, jpg, jpeg, bmp; hidden files skipped) of
+     * {@code shotsRoot/<className>/train/good}, the MVTec layout's good training parts.
+     *
+     * @throws IllegalArgumentException when the folder is missing or holds fewer than {@code k} images
+     */
+    public static List<Path> firstShots(Path shotsRoot, String className, int k) {
+        if (k < 1) throw new IllegalArgumentException("--k must be >= 1, got " + k);
+        Path dir = shotsRoot.resolve(className).resolve("train").resolve("good");
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": no reference folder for class " + className + " (expected SHOTS_ROOT/<class>/train/good)");
+        List<Path> images;
+        try (Stream<Path> files = Files.list(dir)) {
+            images = files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(p -> IMAGE.matcher(p.getFileName().toString()).matches())
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        if (images.size() < k) throw new IllegalArgumentException(dir + ": " + images.size() + " image(s), --k asks for " + k);
+        return images.subList(0, k);
+    }
+
+    private static final Pattern IMAGE = Pattern.compile("(?i).+\\.(png|jpe?g|bmp)");
 
     /** Scores images by {@code mode} from the signals cached per file (the engine runs once per image for all three). */
     private static ImageScorer view(FewShotScorer.Mode mode, FewShotScorer scorer, MemoryBank bank, Preprocessing preprocessing,

@@ -18,6 +18,18 @@ import java.util.List;
  * fewshot = A · grid · Aᵀ,  A = Gaussian(σ) · Bilinear(G → S)                                            [S, S]
  * </pre>
  * The few-shot image score is the maximum of the few-shot map divided by the map's upper bound (K for SUM).
+ *
+ * <p>FUSED, the default with a bank, puts the two signals on one scale and adds them with fixed weights:
+ * <pre>
+ * z_zs = (zs − μ_zs) / σ_zs,  z_fs = (fs − μ_fs) / σ_fs      μ, σ: the references scored leave-one-out (MemoryBank.Fusion)
+ * fused = (1·z_zs + 3·z_fs) / 4                              for the image score, and pixel by pixel for the map
+ * </pre>
+ * Standardised, each signal counts in units of how much it varies over good parts of this line, so neither dominates
+ * by its raw range; the few-shot signal weighs three times the zero-shot one because it compares with this line's own
+ * good parts. Measured on a synthetic set with a tiny random CLIP whose zero-shot signal is below chance, the fused
+ * figures stay near the few-shot ones (README "Few-shot scoring"); an equal-weight sum and the maximum lost more.
+ * The engine's bank search runs the map math on the engine ({@code graph.FewShotGraphBuilder});
+ * {@link #fewShotMap} is the double-precision Java reference, used for engines without a bank search.
  */
 public final class FewShotScorer {
 
@@ -74,11 +86,14 @@ public final class FewShotScorer {
         return kept.withFusion(stats);
     }
 
+    /** The fused signal's weights (zero-shot, few-shot) for the score and the map: see the class comment. */
+    static final double ZERO_SHOT_WEIGHT = 0.25, FEW_SHOT_WEIGHT = 0.75;
+
     /**
      * How the references score themselves: each reference's zero-shot score and map, and its few-shot score and map
-     * against the bank of the other references (leave one out). With a single reference there is no other image; its
-     * few-shot signal is then measured against the bank of its horizontal mirror image (a good part seen the other way
-     * round), which is the closest stand-in for a second good part.
+     * against the bank of the other references (leave one out). A single reference has no other image; it is searched
+     * against the bank of its horizontal mirror image, the closest stand-in for a second good part. The means and
+     * standard deviations of the scores and of the map pixels standardise the two signals for {@link Mode#FUSED}.
      */
     MemoryBank.Fusion fusionStatistics(List<float[]> tensors, MemoryBank full) {
         int k = tensors.size();
@@ -86,14 +101,14 @@ public final class FewShotScorer {
         for (int i = 0; i < k; i++) {
             MemoryBank others = k > 1 ? full.leaveOut(k, i)
                     : MemoryBank.of(EngineBatches.features(engine, List.of(mirror(tensors.get(0), engine.imageSize())), 1));
-            Signals s = signals(List.of(tensors.get(i)), others).get(0);
-            zsScore.add(s.zeroShotScore());
-            fsScore.add(s.fewShotScore());
-            for (float v : s.zeroShotMap()) zsPixel.add(v);
-            for (float v : s.fewShotMap()) fsPixel.add(v);
+            Signals g = signals(List.of(tensors.get(i)), others).get(0);
+            zsScore.add(g.zeroShotScore());
+            fsScore.add(g.fewShotScore());
+            for (float v : g.zeroShotMap()) zsPixel.add(v);
+            for (float v : g.fewShotMap()) fsPixel.add(v);
         }
         return new MemoryBank.Fusion(zsScore.mean(), zsScore.std(), fsScore.mean(), fsScore.std(), zsPixel.mean(), zsPixel.std(),
-                fsPixel.mean(), fsPixel.std());
+                fsPixel.mean(), fsPixel.std(), ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT, ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT);
     }
 
     /** Scores {@code tensors} (each [3, S, S]) in order; {@code bank} null = zero-shot. */
@@ -209,10 +224,11 @@ public final class FewShotScorer {
             return new Scored((s.zeroShotScore() + s.fewShotScore()) / 2, fused, s.zeroShotScore(), s.fewShotScore());
         }
         for (int i = 0; i < fused.length; i++) {
-            fused[i] = (float) FUSION.combine(standard(zs[i], f.zsPixelMean(), f.zsPixelStd()), standard(fs[i], f.fsPixelMean(), f.fsPixelStd()));
+            fused[i] = (float) weighted(standard(zs[i], f.zsPixelMean(), f.zsPixelStd()), f.zsPixelWeight(),
+                    standard(fs[i], f.fsPixelMean(), f.fsPixelStd()), f.fsPixelWeight());
         }
-        double score = FUSION.combine(standard(s.zeroShotScore(), f.zsScoreMean(), f.zsScoreStd()),
-                standard(s.fewShotScore(), f.fsScoreMean(), f.fsScoreStd()));
+        double score = weighted(standard(s.zeroShotScore(), f.zsScoreMean(), f.zsScoreStd()), f.zsScoreWeight(),
+                standard(s.fewShotScore(), f.fsScoreMean(), f.fsScoreStd()), f.fsScoreWeight());
         return new Scored((float) score, fused, s.zeroShotScore(), s.fewShotScore());
     }
 
@@ -221,16 +237,11 @@ public final class FewShotScorer {
         return (x - mean) / Math.max(std, 1e-6);
     }
 
-    /** How two standardised signals combine (chosen by measurement, see README "Few-shot scoring"). */
-    enum Fusion {
-        SUM { double combine(double zs, double fs) { return (zs + fs) / 2; } },
-        MAX { double combine(double zs, double fs) { return Math.max(zs, fs); } },
-        FEW_SHOT_WEIGHTED { double combine(double zs, double fs) { return (zs + 3 * fs) / 4; } };
-
-        abstract double combine(double zs, double fs);
+    /** (w_zs·zs + w_fs·fs) / (w_zs + w_fs); the plain mean when both weights are 0. */
+    static double weighted(double zs, double wZs, double fs, double wFs) {
+        double sum = wZs + wFs;
+        return sum <= 0 ? (zs + fs) / 2 : (wZs * zs + wFs * fs) / sum;
     }
-
-    static Fusion FUSION = Fusion.valueOf(System.getProperty("fewshot.fusion", "SUM"));
 
     /** The image mirrored left to right: [3, S, S] → [3, S, S]. */
     static float[] mirror(float[] chw, int s) {

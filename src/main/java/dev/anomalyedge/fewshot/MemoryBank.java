@@ -27,16 +27,22 @@ public final class MemoryBank {
     private final Fusion fusion; // null until the references were scored (FewShotScorer.bank)
 
     /**
-     * How the two signals of the references themselves are distributed, for the fused score (see {@link FewShotScorer}):
-     * means and standard deviations of the reference images' zero-shot image scores and map pixels, and of their few-shot
-     * scores and map pixels, each reference searched against the bank of the others (leave one out).
+     * How the two signals of the references themselves are distributed, for the fused score (see
+     * {@link FewShotScorer#fusionStatistics}): means and standard deviations of the reference images' zero-shot image
+     * scores and map pixels and of their few-shot scores and map pixels (each reference searched against the bank of
+     * the others), and the two signals' weights in the fused score and map.
      */
     public record Fusion(double zsScoreMean, double zsScoreStd, double fsScoreMean, double fsScoreStd,
-                         double zsPixelMean, double zsPixelStd, double fsPixelMean, double fsPixelStd) {
+                         double zsPixelMean, double zsPixelStd, double fsPixelMean, double fsPixelStd,
+                         double zsScoreWeight, double fsScoreWeight, double zsPixelWeight, double fsPixelWeight) {
         public Fusion {
-            for (double v : new double[] {zsScoreMean, zsScoreStd, fsScoreMean, fsScoreStd, zsPixelMean, zsPixelStd, fsPixelMean, fsPixelStd}) {
-                if (!Double.isFinite(v)) throw new IllegalArgumentException("fusion statistics must be finite: " + Arrays.toString(
-                        new double[] {zsScoreMean, zsScoreStd, fsScoreMean, fsScoreStd, zsPixelMean, zsPixelStd, fsPixelMean, fsPixelStd}));
+            double[] all = {zsScoreMean, zsScoreStd, fsScoreMean, fsScoreStd, zsPixelMean, zsPixelStd, fsPixelMean, fsPixelStd,
+                    zsScoreWeight, fsScoreWeight, zsPixelWeight, fsPixelWeight};
+            for (double v : all) {
+                if (!Double.isFinite(v)) throw new IllegalArgumentException("fusion statistics must be finite: " + Arrays.toString(all));
+            }
+            if (zsScoreWeight < 0 || fsScoreWeight < 0 || zsPixelWeight < 0 || fsPixelWeight < 0) {
+                throw new IllegalArgumentException("fusion weights must be >= 0: " + Arrays.toString(all));
             }
         }
     }

@@ -30,11 +30,11 @@ class FewShotAurocTest {
 
     @Test
     void fewShotAndFusedBeatZeroShotClearly() throws Exception {
-        int good = Integer.getInteger("fewshot.eval.good", 6), anomalous = Integer.getInteger("fewshot.eval.anomalous", 12);
+        int good = Integer.getInteger("fewshot.eval.good", 8), anomalous = Integer.getInteger("fewshot.eval.anomalous", 12);
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
         Path model = tmp.resolve("case1.onnx");
         c.builder(c.settings()).write(model);
-        Path root = SyntheticDataset.generate(tmp.resolve("data"), 1313, 4, good, anomalous, 112);
+        Path root = SyntheticDataset.generate(tmp.resolve("data"), 1313, 4, good, anomalous, Integer.getInteger("fewshot.eval.size", 256));
         Dataset data = DatasetLoader.load(root, Format.MVTEC, LoadOptions.defaults());
         try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
             FewShotScorer scorer = new FewShotScorer(engine, c.settings(), 8);
