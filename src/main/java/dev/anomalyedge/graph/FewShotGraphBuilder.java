@@ -14,8 +14,8 @@ import java.util.List;
  *
  * <pre>
  * patch_features [K,B,T,E] → drop CLS → z = x / ‖x‖                                       [K,B,G²,E]
- * memory_bank    [K,N,E] float16 (unit rows) → float32 → transpose → m                     [K,1,E,N]
- * cos  = z · m                                                                             [K,B,G²,N]
+ * memory_bank    [K,N,E] float16 (unit rows) → float32 → m                                 [K,1,N,E]
+ * cos  = m · zᵀ                                                                            [K,B,N,G²]
  * d_k  = (1 − max_n cos) / 2                                                               [K,B,G²]
  * grid = Σ_k d_k (MEAN: / K) → [B,G,G];  fewshot_map = A · grid · Aᵀ, A = Gaussian(σ)·Bilinear(G→S)  [B,S,S]
  * fewshot_score = max over the map / the map's upper bound (K for SUM, 1 for MEAN)           [B]
@@ -59,12 +59,13 @@ public final class FewShotGraphBuilder {
         String norm = graph.node("ReduceL2", "fs.norm", List.of(patches), OnnxGraph.attrInts("axes", -1), OnnxGraph.attr("keepdims", 1));
         String z = graph.div("fs.unit", patches, graph.node("Max", "fs.norm_floor", List.of(norm, graph.floatScalar(1e-30f))));
 
-        // m: the bank as float32, transposed for one batched MatMul per tap
-        String m = graph.node("Cast", "fs.bank_f32", List.of(bank), OnnxGraph.attr("to", TensorProto.DataType.FLOAT_VALUE)); // [K,N,E]
-        String mT = graph.unsqueeze("fs.bank_t1", graph.transpose("fs.bank_t", m, 0, 2, 1), 1);                              // [K,1,E,N]
+        // the bank as float32, rows as they are stored; the small z is transposed instead of the large bank
+        String m = graph.unsqueeze("fs.bank_k1", graph.node("Cast", "fs.bank_f32", List.of(bank),
+                OnnxGraph.attr("to", TensorProto.DataType.FLOAT_VALUE)), 1);                                              // [K,1,N,E]
+        String zT = graph.transpose("fs.unit_t", z, 0, 1, 3, 2);                                                             // [K,B,E,G²]
 
-        String cos = graph.matMul("fs.cos", z, mT);                                                                           // [K,B,G²,N]
-        String best = graph.node("ReduceMax", "fs.nearest", List.of(cos), OnnxGraph.attrInts("axes", -1), OnnxGraph.attr("keepdims", 0)); // [K,B,G²]
+        String cos = graph.matMul("fs.cos", m, zT);                                                                           // [K,B,N,G²]
+        String best = graph.node("ReduceMax", "fs.nearest", List.of(cos), OnnxGraph.attrInts("axes", 2), OnnxGraph.attr("keepdims", 0)); // [K,B,G²]
         String d = graph.mul("fs.distance", graph.node("Sub", "fs.one_minus", List.of(graph.floatScalar(1f), best)), graph.floatScalar(0.5f));
         String reduced = graph.node("ReduceSum", "fs.sum_taps", List.of(d, graph.ints(0)), OnnxGraph.attr("keepdims", 0));   // [B,G²]
         if (reduction == AnomalyClipSettings.TapReduction.MEAN) {
