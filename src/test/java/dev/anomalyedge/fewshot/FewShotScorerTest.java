@@ -99,6 +99,54 @@ class FewShotScorerTest {
         assertTrue(self.fewShot().score(0) < 1e-3, "a reference scored against its own bank: " + self.fewShot().score(0));
     }
 
+    /** An engine without a bank search (as TensorRT today): the scorer falls back to the Java reference, same results. */
+    @Test
+    void withoutABankSearchOnTheEngineTheJavaReferenceGivesTheSameResults() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        List<float[]> images = new ArrayList<>();
+        for (int i = 0; i < c.count(); i++) images.add(c.image(i));
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+            AnomalyEngine plain = new AnomalyEngine() {
+                @Override public int imageSize() { return engine.imageSize(); }
+                @Override public String backend() { return "plain"; }
+                @Override public ScoreBatch score(float[] x, int b) { return engine.score(x, b); }
+                @Override public FeatureBatch features(float[] x, int b) { return engine.features(x, b); }
+                @Override public void close() { }
+            };
+            assertThrows(EngineException.class, () -> plain.scoreFewShot(c.image(0), 1, null));
+            FewShotScorer onEngine = new FewShotScorer(engine, c.settings(), 4), inJava = new FewShotScorer(plain, c.settings(), 4);
+            MemoryBank a = onEngine.bank(images.subList(0, 2)), b = inJava.bank(images.subList(0, 2));
+            assertArrayEquals(a.halfValues(), b.halfValues());
+            for (FewShotScorer.Mode mode : FewShotScorer.Mode.values()) {
+                List<FewShotScorer.Scored> x = onEngine.score(images.subList(2, 4), a, mode), y = inJava.score(images.subList(2, 4), b, mode);
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(x.get(i).score(), y.get(i).score(), 1e-4, mode + " score " + i);
+                    Golden.assertClose(mode + " map " + i, x.get(i).map(), y.get(i).map(), 1e-4, 0);
+                }
+            }
+            // one reference: its fusion statistics come from the bank of its mirror image
+            MemoryBank one = onEngine.bank(images.subList(0, 1));
+            assertTrue(one.fusion().fsScoreMean() > 0 && one.fusion().fsPixelStd() > 0, one.fusion().toString());
+            MemoryBank bounded = onEngine.bank(images.subList(0, 2), 50);
+            assertEquals(50, bounded.size());
+            assertEquals(a.fusion(), bounded.fusion());
+        }
+    }
+
+    @Test
+    void aClosedEngineRefusesFewShotScoring() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2);
+        MemoryBank bank = new FewShotScorer(engine, c.settings(), 4).bank(List.of(c.image(0)));
+        engine.close();
+        EngineException e = assertThrows(EngineException.class, () -> engine.scoreFewShot(c.image(1), 1, bank));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
     @Test
     void aBankOfAnotherModelIsRefused() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
