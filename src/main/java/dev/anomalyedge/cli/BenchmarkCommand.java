@@ -2,6 +2,7 @@ package dev.anomalyedge.cli;
 
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.fewshot.MemoryBank;
 import dev.anomalyedge.inspection.EngineBatches;
 import dev.anomalyedge.util.ProcessMemory;
 import picocli.CommandLine.Command;
@@ -28,6 +29,10 @@ public class BenchmarkCommand implements Runnable {
 
     @Option(names = "--runs", defaultValue = "2", description = "timed runs per batch size (one warm-up run precedes the first batch size) (default: ${DEFAULT-VALUE})")
     int runs;
+
+    @Option(names = "--shots", defaultValue = "0", description = "also time few-shot scoring with a memory bank of this many"
+            + " (random) reference images: the bank search's share of the per-image time and the bank's memory (default: ${DEFAULT-VALUE} = off)")
+    int shots;
 
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
@@ -67,8 +72,43 @@ public class BenchmarkCommand implements Runnable {
                 }
                 System.out.printf("%5d | %12.3f | %12.3f | %11.3f%n", b, wall / runs, wall / runs / b, cpu / runs / b);
             }
+            if (shots > 0) fewShot(engine, s, r);
         }
         System.out.println("peak RSS: " + ProcessMemory.peakRss());
+    }
+
+    /** Per image: zero-shot scoring, few-shot scoring (one vision run + bank search) and the bank search alone. */
+    private void fewShot(AnomalyEngine engine, int s, SplittableRandom r) {
+        if (!engine.hasFewShotHead()) {
+            System.out.println("few-shot: " + engine.backend() + " has no bank search on the engine");
+            return;
+        }
+        List<float[]> references = new ArrayList<>();
+        for (int i = 0; i < shots + 1; i++) {
+            float[] image = new float[3 * s * s];
+            for (int j = 0; j < image.length; j++) image[j] = (float) (r.nextDouble() * 4 - 2);
+            references.add(image);
+        }
+        float[] test = references.remove(shots);
+        MemoryBank bank = MemoryBank.of(EngineBatches.features(engine, references, 1));
+        AnomalyEngine.FeatureBatch features = engine.features(test, 1);
+        engine.scoreFewShot(test, 1, bank); // warm-up of the search session
+        double zs = 0, fs = 0, search = 0;
+        for (int k = 0; k < runs; k++) {
+            long t0 = System.nanoTime();
+            engine.score(test, 1);
+            long t1 = System.nanoTime();
+            engine.scoreFewShot(test, 1, bank);
+            long t2 = System.nanoTime();
+            engine.searchBank(features, bank);
+            long t3 = System.nanoTime();
+            zs += (t1 - t0) / 1e9;
+            fs += (t2 - t1) / 1e9;
+            search += (t3 - t2) / 1e9;
+        }
+        System.out.printf("few-shot k=%d: bank %d patches/tap x %d taps x %d dims = %.1f MB float16; per image: zero-shot %.3f s,"
+                        + " few-shot %.3f s, bank search %.3f s = %.1f %% of the few-shot time%n", shots, bank.size(), bank.taps(),
+                bank.embedDim(), bank.bytes() / 1e6, zs / runs, fs / runs, search / runs, 100 * search / fs);
     }
 
     private static long processCpuNanos() {

@@ -1,5 +1,7 @@
 package dev.anomalyedge.engine;
 
+import dev.anomalyedge.fewshot.MemoryBank;
+
 /**
  * Runs the AnomalyCLIP vision + scoring model on batches of preprocessed images. Implementations (ONNX Runtime,
  * TensorRT) own their native resources and release them in {@link #close()}.
@@ -19,6 +21,31 @@ public interface AnomalyEngine extends AutoCloseable {
 
     /** Patch features [K, B, T, E] (ln_post·proj of the taps, not normalised) and image features [B, E] (not normalised). */
     FeatureBatch features(float[] images, int batch);
+
+    /**
+     * Few-shot scoring: one run of the vision tower gives the zero-shot scores and maps and the patch features, and the
+     * engine's bank search compares the features with {@code bank} (see {@code graph.FewShotGraphBuilder}).
+     *
+     * @throws EngineException when this engine has no bank search (see {@link #hasFewShotHead()})
+     */
+    default FewShotBatch scoreFewShot(float[] images, int batch, MemoryBank bank) {
+        throw new EngineException(backend() + " engine has no few-shot bank search");
+    }
+
+    /**
+     * The bank search alone on features already computed: few-shot scores [B] and smoothed maps [B, S, S] of
+     * {@code features} against {@code bank}.
+     *
+     * @throws EngineException when this engine has no bank search (see {@link #hasFewShotHead()})
+     */
+    default ScoreBatch searchBank(FeatureBatch features, MemoryBank bank) {
+        throw new EngineException(backend() + " engine has no few-shot bank search");
+    }
+
+    /** Whether {@link #scoreFewShot} and {@link #searchBank} run on this engine. */
+    default boolean hasFewShotHead() {
+        return false;
+    }
 
     @Override
     void close();
@@ -58,6 +85,21 @@ public interface AnomalyEngine extends AutoCloseable {
         private int checkIndex(int i) {
             if (i < 0 || i >= batch) throw new IndexOutOfBoundsException("image " + i + " of a batch of " + batch);
             return i;
+        }
+    }
+
+    /**
+     * A batch scored both ways from one run of the vision tower.
+     *
+     * @param zeroShot the zero-shot scores [B] and maps [B, S, S] ({@link #score})
+     * @param fewShot  the few-shot scores [B] and maps [B, S, S] against the bank
+     */
+    record FewShotBatch(ScoreBatch zeroShot, ScoreBatch fewShot) {
+        public FewShotBatch {
+            if (zeroShot.batch() != fewShot.batch() || zeroShot.size() != fewShot.size()) {
+                throw new IllegalArgumentException("zero-shot [" + zeroShot.batch() + ", " + zeroShot.size() + "²] and few-shot ["
+                        + fewShot.batch() + ", " + fewShot.size() + "²] batches differ");
+            }
         }
     }
 

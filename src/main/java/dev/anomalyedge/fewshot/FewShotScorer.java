@@ -18,6 +18,18 @@ import java.util.List;
  * fewshot = A · grid · Aᵀ,  A = Gaussian(σ) · Bilinear(G → S)                                            [S, S]
  * </pre>
  * The few-shot image score is the maximum of the few-shot map divided by the map's upper bound (K for SUM).
+ *
+ * <p>FUSED, the default with a bank, puts the two signals on one scale and adds them with fixed weights:
+ * <pre>
+ * z_zs = (zs − μ_zs) / σ_zs,  z_fs = (fs − μ_fs) / σ_fs      μ, σ: the references scored leave-one-out (MemoryBank.Fusion)
+ * fused = (1·z_zs + 3·z_fs) / 4                              for the image score, and pixel by pixel for the map
+ * </pre>
+ * Standardised, each signal counts in units of how much it varies over good parts of this line, so neither dominates
+ * by its raw range; the few-shot signal weighs three times the zero-shot one because it compares with this line's own
+ * good parts. Measured on a synthetic set with a tiny random CLIP whose zero-shot signal is below chance, the fused
+ * figures stay near the few-shot ones (README "Few-shot scoring"); an equal-weight sum and the maximum lost more.
+ * The engine's bank search runs the map math on the engine ({@code graph.FewShotGraphBuilder});
+ * {@link #fewShotMap} is the double-precision Java reference, used for engines without a bank search.
  */
 public final class FewShotScorer {
 
@@ -54,9 +66,49 @@ public final class FewShotScorer {
         this.maxBatch = maxBatch;
     }
 
-    /** The memory bank of the good images {@code tensors} (each [3, S, S]). */
+    /** Both signals of one image: zero-shot score and map, few-shot score and map (each map [S·S]). */
+    public record Signals(float zeroShotScore, float[] zeroShotMap, float fewShotScore, float[] fewShotMap) {}
+
+    /**
+     * The memory bank of the good images {@code tensors} (each [3, S, S]) with the {@link MemoryBank.Fusion} statistics
+     * of the references themselves (leave one out; with one reference see {@link #fusionStatistics}).
+     */
     public MemoryBank bank(List<float[]> tensors) {
-        return MemoryBank.of(EngineBatches.features(engine, tensors, maxBatch));
+        return bank(tensors, 0);
+    }
+
+    /** {@link #bank(List)} reduced to at most {@code maxPatches} rows by {@link MemoryBank#coreset} (0 = no limit). */
+    public MemoryBank bank(List<float[]> tensors, int maxPatches) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("a memory bank needs at least one reference image");
+        MemoryBank full = MemoryBank.of(EngineBatches.features(engine, tensors, maxBatch));
+        MemoryBank.Fusion stats = fusionStatistics(tensors, full);
+        MemoryBank kept = maxPatches > 0 ? full.coreset(maxPatches) : full;
+        return kept.withFusion(stats);
+    }
+
+    /** The fused signal's weights (zero-shot, few-shot) for the score and the map: see the class comment. */
+    static final double ZERO_SHOT_WEIGHT = 0.25, FEW_SHOT_WEIGHT = 0.75;
+
+    /**
+     * How the references score themselves: each reference's zero-shot score and map, and its few-shot score and map
+     * against the bank of the other references (leave one out). A single reference has no other image; it is searched
+     * against the bank of its horizontal mirror image, the closest stand-in for a second good part. The means and
+     * standard deviations of the scores and of the map pixels standardise the two signals for {@link Mode#FUSED}.
+     */
+    MemoryBank.Fusion fusionStatistics(List<float[]> tensors, MemoryBank full) {
+        int k = tensors.size();
+        Stats zsScore = new Stats(), fsScore = new Stats(), zsPixel = new Stats(), fsPixel = new Stats();
+        for (int i = 0; i < k; i++) {
+            MemoryBank others = k > 1 ? full.leaveOut(k, i)
+                    : MemoryBank.of(EngineBatches.features(engine, List.of(mirror(tensors.get(0), engine.imageSize())), 1));
+            Signals g = signals(List.of(tensors.get(i)), others).get(0);
+            zsScore.add(g.zeroShotScore());
+            fsScore.add(g.fewShotScore());
+            for (float v : g.zeroShotMap()) zsPixel.add(v);
+            for (float v : g.fewShotMap()) fsPixel.add(v);
+        }
+        return new MemoryBank.Fusion(zsScore.mean(), zsScore.std(), fsScore.mean(), fsScore.std(), zsPixel.mean(), zsPixel.std(),
+                fsPixel.mean(), fsPixel.std(), ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT, ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT);
     }
 
     /** Scores {@code tensors} (each [3, S, S]) in order; {@code bank} null = zero-shot. */
@@ -68,13 +120,30 @@ public final class FewShotScorer {
             }
             return out;
         }
+        for (Signals s : signals(tensors, bank)) out.add(combine(s, bank.fusion(), mode));
+        return out;
+    }
+
+    /**
+     * Both signals of {@code tensors} against {@code bank}: on the engine's bank search when it has one (one run of the
+     * vision tower per batch), else with the Java reference {@link #fewShotMap} (a score run and a feature run).
+     */
+    public List<Signals> signals(List<float[]> tensors, MemoryBank bank) {
+        List<Signals> out = new ArrayList<>(tensors.size());
         for (List<float[]> chunk : EngineBatches.chunks(tensors, maxBatch)) {
             float[] input = EngineBatches.pack(chunk, engine.imageSize());
-            AnomalyEngine.ScoreBatch zs = engine.score(input, chunk.size());
-            AnomalyEngine.FeatureBatch f = engine.features(input, chunk.size());
-            for (int i = 0; i < chunk.size(); i++) {
-                float[] fs = fewShotMap(f, i, bank);
-                out.add(combine(zs.score(i), zs.map(i), fs, mode));
+            if (engine.hasFewShotHead()) {
+                AnomalyEngine.FewShotBatch r = engine.scoreFewShot(input, chunk.size(), bank);
+                for (int i = 0; i < chunk.size(); i++) {
+                    out.add(new Signals(r.zeroShot().score(i), r.zeroShot().map(i), r.fewShot().score(i), r.fewShot().map(i)));
+                }
+            } else {
+                AnomalyEngine.ScoreBatch zs = engine.score(input, chunk.size());
+                AnomalyEngine.FeatureBatch f = engine.features(input, chunk.size());
+                for (int i = 0; i < chunk.size(); i++) {
+                    float[] fs = fewShotMap(f, i, bank);
+                    out.add(new Signals(zs.score(i), zs.map(i), fewShotScore(fs), fs));
+                }
             }
         }
         return out;
@@ -129,15 +198,76 @@ public final class FewShotScorer {
         return out;
     }
 
-    /** The reported score and map of one image from its zero-shot and few-shot signals. */
-    Scored combine(float zsScore, float[] zsMap, float[] fsMap, Mode mode) {
-        double bound = settings.mapUpperBound();
-        float fsScore = 0;
-        for (float v : fsMap) fsScore = Math.max(fsScore, v);
-        fsScore = (float) (fsScore / bound);
-        if (mode == Mode.FEW_SHOT) return new Scored(fsScore, fsMap, zsScore, fsScore);
-        float[] fused = new float[fsMap.length];
-        for (int i = 0; i < fused.length; i++) fused[i] = (zsMap[i] + fsMap[i]) / 2;
-        return new Scored((zsScore + fsScore) / 2, fused, zsScore, fsScore);
+    /** The few-shot image score of a few-shot map: its maximum over the map's upper bound (K for SUM). */
+    float fewShotScore(float[] fsMap) {
+        float peak = 0;
+        for (float v : fsMap) peak = Math.max(peak, v);
+        return (float) (peak / settings.mapUpperBound());
+    }
+
+    /**
+     * The reported score and map of one image by {@code mode}. FUSED (see the class comment) standardises each signal by
+     * the references' own statistics and adds them; without statistics it averages the raw signals.
+     */
+    public static Scored combine(Signals s, MemoryBank.Fusion stats, Mode mode) {
+        return switch (mode) {
+            case ZERO_SHOT -> new Scored(s.zeroShotScore(), s.zeroShotMap(), s.zeroShotScore(), s.fewShotScore());
+            case FEW_SHOT -> new Scored(s.fewShotScore(), s.fewShotMap(), s.zeroShotScore(), s.fewShotScore());
+            case FUSED -> fuse(s, stats);
+        };
+    }
+
+    private static Scored fuse(Signals s, MemoryBank.Fusion f) {
+        float[] zs = s.zeroShotMap(), fs = s.fewShotMap(), fused = new float[fs.length];
+        if (f == null) {
+            for (int i = 0; i < fused.length; i++) fused[i] = (zs[i] + fs[i]) / 2;
+            return new Scored((s.zeroShotScore() + s.fewShotScore()) / 2, fused, s.zeroShotScore(), s.fewShotScore());
+        }
+        for (int i = 0; i < fused.length; i++) {
+            fused[i] = (float) weighted(standard(zs[i], f.zsPixelMean(), f.zsPixelStd()), f.zsPixelWeight(),
+                    standard(fs[i], f.fsPixelMean(), f.fsPixelStd()), f.fsPixelWeight());
+        }
+        double score = weighted(standard(s.zeroShotScore(), f.zsScoreMean(), f.zsScoreStd()), f.zsScoreWeight(),
+                standard(s.fewShotScore(), f.fsScoreMean(), f.fsScoreStd()), f.fsScoreWeight());
+        return new Scored((float) score, fused, s.zeroShotScore(), s.fewShotScore());
+    }
+
+    /** (x − μ) / σ, with σ floored so that a constant reference signal does not divide by zero. */
+    static double standard(double x, double mean, double std) {
+        return (x - mean) / Math.max(std, 1e-6);
+    }
+
+    /** (w_zs·zs + w_fs·fs) / (w_zs + w_fs); the plain mean when both weights are 0. */
+    static double weighted(double zs, double wZs, double fs, double wFs) {
+        double sum = wZs + wFs;
+        return sum <= 0 ? (zs + fs) / 2 : (wZs * zs + wFs * fs) / sum;
+    }
+
+    /** The image mirrored left to right: [3, S, S] → [3, S, S]. */
+    static float[] mirror(float[] chw, int s) {
+        float[] out = new float[chw.length];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < s; y++) {
+                for (int x = 0; x < s; x++) out[(c * s + y) * s + x] = chw[(c * s + y) * s + (s - 1 - x)];
+            }
+        }
+        return out;
+    }
+
+    /** Running mean and (population) standard deviation. */
+    private static final class Stats {
+        private long n;
+        private double mean, m2;
+
+        void add(double x) {
+            n++;
+            double d = x - mean;
+            mean += d / n;
+            m2 += d * (x - mean);
+        }
+
+        double mean() { return mean; }
+
+        double std() { return n == 0 ? 0 : Math.sqrt(m2 / n); }
     }
 }

@@ -1,9 +1,20 @@
 package dev.anomalyedge.fewshot;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.tensor.DType;
 import dev.anomalyedge.tensor.Half;
+import dev.anomalyedge.tensor.Npy;
+import dev.anomalyedge.tensor.Tensor;
 
+import java.io.IOException;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * The patch features of k good reference images, per tap: row n of tap k is the L2-normalised projected patch token
@@ -13,8 +24,34 @@ import java.util.List;
 public final class MemoryBank {
     private final int taps, size, embedDim;
     private final short[] half; // [K, N, E] float16 bits, rows unit length
+    private final Fusion fusion; // null until the references were scored (FewShotScorer.bank)
+
+    /**
+     * How the two signals of the references themselves are distributed, for the fused score (see
+     * {@link FewShotScorer#fusionStatistics}): means and standard deviations of the reference images' zero-shot image
+     * scores and map pixels and of their few-shot scores and map pixels (each reference searched against the bank of
+     * the others), and the two signals' weights in the fused score and map.
+     */
+    public record Fusion(double zsScoreMean, double zsScoreStd, double fsScoreMean, double fsScoreStd,
+                         double zsPixelMean, double zsPixelStd, double fsPixelMean, double fsPixelStd,
+                         double zsScoreWeight, double fsScoreWeight, double zsPixelWeight, double fsPixelWeight) {
+        public Fusion {
+            double[] all = {zsScoreMean, zsScoreStd, fsScoreMean, fsScoreStd, zsPixelMean, zsPixelStd, fsPixelMean, fsPixelStd,
+                    zsScoreWeight, fsScoreWeight, zsPixelWeight, fsPixelWeight};
+            for (double v : all) {
+                if (!Double.isFinite(v)) throw new IllegalArgumentException("fusion statistics must be finite: " + Arrays.toString(all));
+            }
+            if (zsScoreWeight < 0 || fsScoreWeight < 0 || zsPixelWeight < 0 || fsPixelWeight < 0) {
+                throw new IllegalArgumentException("fusion weights must be >= 0: " + Arrays.toString(all));
+            }
+        }
+    }
 
     private MemoryBank(int taps, int size, int embedDim, short[] half) {
+        this(taps, size, embedDim, half, null);
+    }
+
+    private MemoryBank(int taps, int size, int embedDim, short[] half, Fusion fusion) {
         if (taps < 1 || size < 1 || embedDim < 1 || half.length != (long) taps * size * embedDim) {
             throw new IllegalArgumentException("a memory bank [K=" + taps + ", N=" + size + ", E=" + embedDim + "] needs "
                     + (long) taps * size * embedDim + " values, got " + half.length);
@@ -23,7 +60,16 @@ public final class MemoryBank {
         this.size = size;
         this.embedDim = embedDim;
         this.half = half;
+        this.fusion = fusion;
     }
+
+    /** This bank with the references' {@link Fusion} statistics. */
+    public MemoryBank withFusion(Fusion stats) {
+        return new MemoryBank(taps, size, embedDim, half, stats);
+    }
+
+    /** The references' statistics for the fused score, null when not measured. */
+    public Fusion fusion() { return fusion; }
 
     /** A bank of float16 rows [K, N, E] already normalised (e.g. read back from a file). */
     public static MemoryBank ofHalf(int taps, int size, int embedDim, short[] half) {
@@ -92,4 +138,136 @@ public final class MemoryBank {
         for (int i = 0; i < half.length; i++) out[i] = Half.toFloat(half[i]);
         return out;
     }
+
+    /** The float16 rows [K, N, E] as a read-only view (no copy), e.g. to feed an engine. */
+    public ShortBuffer halfBuffer() {
+        return ShortBuffer.wrap(half).asReadOnlyBuffer();
+    }
+
+    /** Whether this bank fits a model with {@code taps} feature taps of dimension {@code embedDim}. */
+    public boolean matches(int taps, int embedDim) {
+        return this.taps == taps && this.embedDim == embedDim;
+    }
+
+    /** The bank of the patches of images {@code [from, to)} of a bank of {@code images} equal-sized images (N = images·P). */
+    public MemoryBank images(int images, int from, int to) {
+        if (images < 1 || size % images != 0 || from < 0 || to > images || from >= to) {
+            throw new IllegalArgumentException("images [" + from + ", " + to + ") of " + images + " in a bank of N=" + size);
+        }
+        int per = size / images;
+        int[] rows = new int[(to - from) * per];
+        for (int i = 0; i < rows.length; i++) rows[i] = from * per + i;
+        return rows(rows);
+    }
+
+    /** The bank of every image but {@code left} of a bank of {@code images} equal-sized images. */
+    public MemoryBank leaveOut(int images, int left) {
+        if (images < 2 || size % images != 0 || left < 0 || left >= images) {
+            throw new IllegalArgumentException("leaving image " + left + " out of " + images + " in a bank of N=" + size);
+        }
+        int per = size / images;
+        int[] rows = new int[size - per];
+        for (int i = 0, r = 0; i < size; i++) if (i / per != left) rows[r++] = i;
+        return rows(rows);
+    }
+
+    private MemoryBank rows(int[] rows) {
+        short[] out = new short[taps * rows.length * embedDim];
+        for (int k = 0; k < taps; k++) {
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(half, (k * size + rows[i]) * embedDim, out, (k * rows.length + i) * embedDim, embedDim);
+            }
+        }
+        return new MemoryBank(taps, rows.length, embedDim, out, fusion);
+    }
+
+    /**
+     * At most {@code maxPatches} rows chosen by greedy k-center (coreset) selection, the same rows for every tap: start
+     * from row 0, then repeatedly add the row farthest from those chosen. Distances are measured on a seeded random
+     * projection of the rows of all taps to 128 dimensions (Johnson–Lindenstrauss, as PatchCore does), which keeps the
+     * selection O(N·maxPatches·128). Returns this bank when it already fits.
+     */
+    public MemoryBank coreset(int maxPatches) {
+        if (maxPatches < 1) throw new IllegalArgumentException("a coreset needs at least 1 patch, got " + maxPatches);
+        if (size <= maxPatches) return this;
+        int dims = 128, in = taps * embedDim;
+        SplittableRandom random = new SplittableRandom(0x5eed);
+        float[] proj = new float[in * dims];
+        for (int i = 0; i < proj.length; i++) proj[i] = (float) (random.nextGaussian() / Math.sqrt(dims));
+        float[] p = new float[size * dims];                                  // [N, 128]
+        float[] row = new float[in];
+        for (int n = 0; n < size; n++) {
+            for (int k = 0; k < taps; k++) {
+                for (int i = 0; i < embedDim; i++) row[k * embedDim + i] = Half.toFloat(half[(k * size + n) * embedDim + i]);
+            }
+            for (int j = 0; j < dims; j++) {
+                double v = 0;
+                for (int i = 0; i < in; i++) v += row[i] * proj[i * dims + j];
+                p[n * dims + j] = (float) v;
+            }
+        }
+        double[] nearest = new double[size];
+        Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+        int[] chosen = new int[maxPatches];
+        int next = 0;
+        for (int c = 0; c < maxPatches; c++) {
+            chosen[c] = next;
+            int far = 0;
+            for (int n = 0; n < size; n++) {
+                double d = 0;
+                for (int j = 0; j < dims; j++) {
+                    double x = p[n * dims + j] - p[next * dims + j];
+                    d += x * x;
+                }
+                if (d < nearest[n]) nearest[n] = d;
+                if (nearest[n] > nearest[far]) far = n;
+            }
+            next = far;
+        }
+        Arrays.sort(chosen);
+        return rows(chosen);
+    }
+
+    /**
+     * Writes the rows as a float16 {@code .npy} [K, N, E] and, when measured, the fusion statistics beside it
+     * ({@code file + ".fusion.json"}). Which model the bank belongs to is the caller's to record.
+     */
+    public void write(Path file) throws IOException {
+        Npy.writeFloat16(file, new long[] {taps, size, embedDim}, half);
+        Path stats = fusionFile(file);
+        if (fusion != null) Files.writeString(stats, JSON.writeValueAsString(fusion));
+        else Files.deleteIfExists(stats);
+    }
+
+    /** Reads a bank written by {@link #write}: a float16 {@code .npy} [K, N, E] (and its fusion statistics when present). */
+    public static MemoryBank read(Path file) throws IOException {
+        Tensor t = Npy.read(file);
+        if (t.dtype() != DType.F16 || t.shape().length != 3) {
+            throw new IOException(file + ": a memory bank is a float16 [K, N, E] array, found " + t.dtype() + " " + t.shapeString());
+        }
+        float[] v = t.floats();
+        short[] h = new short[v.length];
+        for (int i = 0; i < v.length; i++) h[i] = Half.fromFloat(v[i]);  // exact: the values came from float16
+        Fusion stats = null;
+        Path statsFile = fusionFile(file);
+        if (Files.isRegularFile(statsFile)) {
+            JsonNode n = JSON.readTree(statsFile.toFile());
+            try {
+                stats = JSON.treeToValue(n, Fusion.class);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException(statsFile + ": unreadable fusion statistics: " + e.getMessage(), e);
+            }
+        }
+        try {
+            return new MemoryBank((int) t.dim(0), (int) t.dim(1), (int) t.dim(2), h, stats);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path fusionFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".fusion.json");
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 }

@@ -51,6 +51,29 @@ final class OnnxGraph {
         return name;
     }
 
+    /** A float16 graph input (e.g. a memory bank fed as stored); dims as {@link #input}. */
+    String inputHalf(String name, Object... dims) {
+        claim(name);
+        graph.addInput(valueInfo(name, TensorProto.DataType.FLOAT16_VALUE, dims));
+        return name;
+    }
+
+    /** A float32 initializer stored inline in the model (small constants of a graph without a data file). */
+    String constant(String name, float[] values, long... dims) {
+        claim(name);
+        long n = 1;
+        for (long d : dims) n *= d;
+        if (n != values.length) {
+            throw new IllegalArgumentException("constant '" + name + "' has shape " + Arrays.toString(dims) + " but " + values.length + " values");
+        }
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT).setRawData(ByteString.copyFrom(b));
+        for (long d : dims) t.addDims(d);
+        graph.addInitializer(t);
+        return name;
+    }
+
     /** Declares {@code value} a float32 graph output; dims are Integer, String or null (unknown). */
     void output(String value, Object... dims) {
         if (!names.contains(value)) throw new IllegalStateException("graph output '" + value + "' is not a defined value");
@@ -207,6 +230,10 @@ final class OnnxGraph {
     }
 
     private static ValueInfoProto valueInfo(String name, Object... dims) {
+        return valueInfo(name, FLOAT, dims);
+    }
+
+    private static ValueInfoProto valueInfo(String name, int elemType, Object... dims) {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (Object d : dims) {
             TensorShapeProto.Dimension.Builder dim = TensorShapeProto.Dimension.newBuilder();
@@ -216,7 +243,7 @@ final class OnnxGraph {
             shape.addDim(dim);
         }
         TypeProto type = TypeProto.newBuilder()
-                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(shape)).build();
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)).build();
         return ValueInfoProto.newBuilder().setName(name).setType(type).build();
     }
 }

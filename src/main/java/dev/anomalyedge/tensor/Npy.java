@@ -104,6 +104,17 @@ public final class Npy {
         }
     }
 
+    /** Writes little-endian float16 data (raw IEEE half bits, see {@link Half}) of the given shape. */
+    public static void writeFloat16(Path file, long[] shape, short[] bits) throws IOException {
+        if (Tensor.numel(shape) != bits.length) throw new IllegalArgumentException("shape does not match data length");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(header("<f2", shape));
+            ByteBuffer bb = ByteBuffer.allocate(bits.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asShortBuffer().put(bits);
+            out.write(bb.array());
+        }
+    }
+
     private static byte[] header(String descr, long[] shape) {
         StringBuilder sb = new StringBuilder("{'descr': '").append(descr).append("', 'fortran_order': False, 'shape': (");
         for (int i = 0; i < shape.length; i++) {

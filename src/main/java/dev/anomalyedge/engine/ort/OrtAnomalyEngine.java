@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.EngineException;
+import dev.anomalyedge.fewshot.MemoryBank;
+import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.graph.ScoringGraphBuilder;
 import dev.anomalyedge.tensor.Tensor;
 
@@ -36,11 +38,14 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
     private final OrtSession session;
     private final int imageSize;
     private final int taps, tokens, embedDim;
+    private final int intraOpThreads;
+    private OrtFewShotHead head; // the bank search, opened on first use (guarded by this)
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(); // read: a run, write: close
     private boolean closed;
 
-    private OrtAnomalyEngine(Path modelFile, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session) {
+    private OrtAnomalyEngine(Path modelFile, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, int intraOpThreads) {
         this.modelFile = modelFile;
+        this.intraOpThreads = intraOpThreads;
         this.env = env;
         this.options = options;
         this.session = session;
@@ -80,7 +85,7 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             OrtSession session = env.createSession(modelFile.toString(), options);
             try {
-                return new OrtAnomalyEngine(modelFile, env, options, session);
+                return new OrtAnomalyEngine(modelFile, env, options, session, intraOpThreads);
             } catch (RuntimeException e) {
                 session.close();
                 throw e;
@@ -121,6 +126,63 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
         Map<String, Tensor> out = run(images, batch, java.util.List.of(ScoringGraphBuilder.OUTPUT_PATCH_FEATURES, ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES));
         return new FeatureBatch(batch, taps, tokens, embedDim, out.get(ScoringGraphBuilder.OUTPUT_PATCH_FEATURES).floats(),
                 out.get(ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES).floats());
+    }
+
+    /**
+     * One run of the vision graph for the zero-shot score and map and the patch features, then the bank search in a
+     * second (small) ONNX Runtime session on the features.
+     */
+    @Override
+    public FewShotBatch scoreFewShot(float[] images, int batch, MemoryBank bank) {
+        OrtFewShotHead h = head();
+        Map<String, Tensor> out = run(images, batch, java.util.List.of(ScoringGraphBuilder.OUTPUT_IMAGE_SCORE, ScoringGraphBuilder.OUTPUT_ANOMALY_MAP,
+                ScoringGraphBuilder.OUTPUT_PATCH_FEATURES));
+        ScoreBatch zeroShot = new ScoreBatch(batch, imageSize, out.get(ScoringGraphBuilder.OUTPUT_IMAGE_SCORE).floats(),
+                out.get(ScoringGraphBuilder.OUTPUT_ANOMALY_MAP).floats());
+        FeatureBatch f = new FeatureBatch(batch, taps, tokens, embedDim, out.get(ScoringGraphBuilder.OUTPUT_PATCH_FEATURES).floats(), new float[batch * embedDim]);
+        return new FewShotBatch(zeroShot, searchWith(h, f, bank));
+    }
+
+    @Override
+    public ScoreBatch searchBank(FeatureBatch features, MemoryBank bank) {
+        return searchWith(head(), features, bank);
+    }
+
+    @Override
+    public boolean hasFewShotHead() {
+        return true;
+    }
+
+    private ScoreBatch searchWith(OrtFewShotHead h, FeatureBatch features, MemoryBank bank) {
+        lock.readLock().lock();
+        try {
+            if (closed) throw new EngineException(modelFile + ": engine is closed");
+            return h.search(features, bank);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The bank search for this model: its resampling (σ, tap reduction) is read from the model's metadata. */
+    private synchronized OrtFewShotHead head() {
+        if (head != null) return head;
+        lock.readLock().lock();
+        try {
+            if (closed) throw new EngineException(modelFile + ": engine is closed");
+            Map<String, String> meta = session.getMetadata().getCustomMetadata();
+            String sigma = meta.get("anomalyclip.sigma"), reduction = meta.get("anomalyclip.tap_reduction");
+            if (sigma == null || reduction == null) {
+                throw new EngineException(modelFile + ": the model has no anomalyclip.sigma / anomalyclip.tap_reduction metadata;"
+                        + " export it again for few-shot scoring");
+            }
+            head = OrtFewShotHead.open(taps, tokens, embedDim, imageSize, Double.parseDouble(sigma),
+                    AnomalyClipSettings.TapReduction.valueOf(reduction), intraOpThreads);
+            return head;
+        } catch (OrtException | IllegalArgumentException e) {
+            throw new EngineException(modelFile + ": cannot read the model's scoring metadata: " + e.getMessage(), e);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**
@@ -184,7 +246,13 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
             throw new EngineException(modelFile + ": cannot close the ONNX Runtime session: " + e.getMessage(), e);
         } finally {
             lock.writeLock().unlock();
+            closeHead(); // after the write lock: a search holds the read lock, and head() takes this monitor first
         }
+    }
+
+    private synchronized void closeHead() {
+        if (head != null) head.close();
+        head = null;
     }
 
     private long[] tensorShape(String name, boolean input) {

@@ -1,0 +1,162 @@
+package dev.anomalyedge.fewshot;
+
+import dev.anomalyedge.bundle.ModelBundle;
+import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.EngineException;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.graph.GoldenVision;
+import dev.anomalyedge.inspection.EngineBatches;
+import dev.anomalyedge.model.AnomalyClipSettings;
+import dev.anomalyedge.testing.Golden;
+import dev.anomalyedge.training.DemoFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine's bank search (ONNX graph) against the Java double-precision reference, and the zero-shot path unchanged. */
+class FewShotScorerTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void graphBankSearchMatchesTheJavaReferenceOnGoldenCase1() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        List<float[]> images = new ArrayList<>();
+        for (int i = 0; i < c.count(); i++) images.add(c.image(i));
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+            checkParity(engine, c.settings(), images.subList(0, 2), images.subList(2, images.size()), "golden case1");
+
+            // no bank: exactly today's zero-shot score and map, equal to the golden reference
+            FewShotScorer scorer = new FewShotScorer(engine, c.settings(), 4);
+            List<FewShotScorer.Scored> zs = scorer.score(images, null, FewShotScorer.Mode.FUSED);
+            float[] golden = c.npy("scores/image_score.npy").floats();
+            for (int i = 0; i < images.size(); i++) {
+                EngineBatches.Scored direct = EngineBatches.score(engine, List.of(images.get(i)), 1).get(0);
+                assertEquals(direct.score(), zs.get(i).score());
+                assertArrayEquals(direct.map(), zs.get(i).map());
+                assertEquals(golden[i], zs.get(i).score(), 1e-5);
+                assertTrue(Float.isNaN(zs.get(i).fewShotScore()));
+            }
+            // ZERO_SHOT with a bank reports the zero-shot signal too
+            MemoryBank bank = scorer.bank(images.subList(0, 2));
+            FewShotScorer.Scored z = scorer.score(images.subList(3, 4), bank, FewShotScorer.Mode.ZERO_SHOT).get(0);
+            assertArrayEquals(EngineBatches.score(engine, images.subList(3, 4), 1).get(0).map(), z.map());
+        }
+    }
+
+    @Test
+    void graphBankSearchMatchesTheJavaReferenceOnTheDemoModel() {
+        ModelBundle bundle = DemoFixture.get().untrainedBundle();
+        SplittableRandom r = new SplittableRandom(5);
+        int s = bundle.imageSize();
+        List<float[]> images = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            float[] x = new float[3 * s * s];
+            for (int j = 0; j < x.length; j++) x[j] = (float) (r.nextDouble() * 4 - 2);
+            images.add(x);
+        }
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(bundle.graphFile(), 2)) {
+            checkParity(engine, bundle.settings(), images.subList(0, 3), images.subList(3, 4), "demo model");
+        }
+    }
+
+    /** Few-shot maps and scores of the graph vs {@link FewShotScorer#fewShotMap}, and one vision run per batch. */
+    private static void checkParity(OrtAnomalyEngine engine, AnomalyClipSettings settings, List<float[]> references, List<float[]> tests,
+                                    String what) {
+        FewShotScorer scorer = new FewShotScorer(engine, settings, 4);
+        MemoryBank bank = scorer.bank(references);
+        assertEquals(references.size() * (engine.tokens() - 1), bank.size());
+        float[] input = EngineBatches.pack(tests, engine.imageSize());
+        AnomalyEngine.FewShotBatch graph = engine.scoreFewShot(input, tests.size(), bank);
+        AnomalyEngine.FeatureBatch f = engine.features(input, tests.size());
+        AnomalyEngine.ScoreBatch zs = engine.score(input, tests.size());
+        double worst = 0;
+        for (int i = 0; i < tests.size(); i++) {
+            float[] reference = scorer.fewShotMap(f, i, bank);
+            double d = GoldenVision.maxDiff(reference, graph.fewShot().map(i));
+            worst = Math.max(worst, d);
+            Golden.assertClose(what + " few-shot map " + i, reference, graph.fewShot().map(i), 1e-5, 0);
+            assertEquals(scorer.fewShotScore(reference), graph.fewShot().score(i), 1e-5);
+            assertArrayEquals(zs.map(i), graph.zeroShot().map(i), 1e-6f);
+            assertEquals(zs.score(i), graph.zeroShot().score(i), 1e-6f);
+        }
+        System.out.printf("[fewshot] %s: graph vs Java reference few-shot map max|diff| %.2e over %d image(s), bank N=%d%n", what, worst,
+                tests.size(), bank.size());
+        assertTrue(graph.fewShot().score(0) > 0, "a test image differs from the references");
+        // a reference image is in the bank: its few-shot map is ~0 (float16 rows)
+        AnomalyEngine.FewShotBatch self = engine.scoreFewShot(EngineBatches.pack(references.subList(0, 1), engine.imageSize()), 1, bank);
+        assertTrue(self.fewShot().score(0) < 1e-3, "a reference scored against its own bank: " + self.fewShot().score(0));
+    }
+
+    /** An engine without a bank search (as TensorRT today): the scorer falls back to the Java reference, same results. */
+    @Test
+    void withoutABankSearchOnTheEngineTheJavaReferenceGivesTheSameResults() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        List<float[]> images = new ArrayList<>();
+        for (int i = 0; i < c.count(); i++) images.add(c.image(i));
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+            AnomalyEngine plain = new AnomalyEngine() {
+                @Override public int imageSize() { return engine.imageSize(); }
+                @Override public String backend() { return "plain"; }
+                @Override public ScoreBatch score(float[] x, int b) { return engine.score(x, b); }
+                @Override public FeatureBatch features(float[] x, int b) { return engine.features(x, b); }
+                @Override public void close() { }
+            };
+            assertThrows(EngineException.class, () -> plain.scoreFewShot(c.image(0), 1, null));
+            FewShotScorer onEngine = new FewShotScorer(engine, c.settings(), 4), inJava = new FewShotScorer(plain, c.settings(), 4);
+            MemoryBank a = onEngine.bank(images.subList(0, 2)), b = inJava.bank(images.subList(0, 2));
+            assertArrayEquals(a.halfValues(), b.halfValues());
+            for (FewShotScorer.Mode mode : FewShotScorer.Mode.values()) {
+                List<FewShotScorer.Scored> x = onEngine.score(images.subList(2, 4), a, mode), y = inJava.score(images.subList(2, 4), b, mode);
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(x.get(i).score(), y.get(i).score(), 1e-4, mode + " score " + i);
+                    Golden.assertClose(mode + " map " + i, x.get(i).map(), y.get(i).map(), 1e-4, 0);
+                }
+            }
+            // one reference: its fusion statistics come from the bank of its mirror image
+            MemoryBank one = onEngine.bank(images.subList(0, 1));
+            assertTrue(one.fusion().fsScoreMean() > 0 && one.fusion().fsPixelStd() > 0, one.fusion().toString());
+            MemoryBank bounded = onEngine.bank(images.subList(0, 2), 50);
+            assertEquals(50, bounded.size());
+            assertEquals(a.fusion(), bounded.fusion());
+        }
+    }
+
+    @Test
+    void aClosedEngineRefusesFewShotScoring() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2);
+        MemoryBank bank = new FewShotScorer(engine, c.settings(), 4).bank(List.of(c.image(0)));
+        engine.close();
+        EngineException e = assertThrows(EngineException.class, () -> engine.scoreFewShot(c.image(1), 1, bank));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void aBankOfAnotherModelIsRefused() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+            MemoryBank other = MemoryBank.ofHalf(engine.taps(), 3, engine.embedDim() + 1, new short[engine.taps() * 3 * (engine.embedDim() + 1)]);
+            assertTrue(!other.matches(engine.taps(), engine.embedDim()));
+            EngineException e = assertThrows(EngineException.class, () -> engine.scoreFewShot(c.image(0), 1, other));
+            assertTrue(e.getMessage().contains("another model"), e.getMessage());
+        }
+    }
+}
