@@ -148,8 +148,8 @@ public final class TrainingBenchmark {
 
         List<FeatureCache.Entry> features = new ArrayList<>();
         double extractSeconds = extractFeatures(graph, syntheticParts(o, s), o.threads(), features, out);
-        out.accept(format("feature extraction: %.2f s/image = %.4f images/s (decode + preprocess + vision graph%s)",
-                extractSeconds, 1 / extractSeconds, o.images() > 1 ? "; first image excluded as warm-up" : ""));
+        out.accept(format("feature extraction: %.2f s/image = %.4f images/s (decode + preprocess + vision graph%s; load average %s)",
+                extractSeconds, 1 / extractSeconds, o.images() > 1 ? "; first image excluded as warm-up" : "", loadAverage()));
 
         // ---- the float16 cache: write the entries, then time reading one batch
         FeatureCache.Entry first = features.get(0);
@@ -237,6 +237,11 @@ public final class TrainingBenchmark {
                 if (i == 0) firstSeconds = seconds;
                 allSeconds += seconds;
             }
+            // the same image scored as the service scores it: extraction should cost what inference costs (one graph run)
+            float[] last = preprocessing.prepare(images.get(images.size() - 1)).tensor();
+            long s0 = System.nanoTime();
+            EngineBatches.score(engine, List.of(last), 1);
+            out.accept(format("  inference of the last image on the same graph (score and map, for comparison): %.2f s", secondsSince(s0)));
         }
         return images.size() > 1 ? (allSeconds - firstSeconds) / (images.size() - 1) : allSeconds;
     }
