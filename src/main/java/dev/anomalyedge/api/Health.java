@@ -48,9 +48,16 @@ public class Health {
             if (state.fallback() != null) b.withData("fallback", state.fallback());
             ApplianceStatus.Serving m = state.serving();
             if (m == null) return b.down().withData("reason", state.notReady()).build();
-            return b.up().withData("name", m.name()).withData("version", m.version()).withData("backend", m.backend())
+            b.up().withData("name", m.name()).withData("version", m.version()).withData("backend", m.backend())
                     .withData("backend_reason", String.valueOf(m.backendReason()))
-                    .withData("image_size", m.imageSize()).withData("demo", m.demo()).build();
+                    .withData("image_size", m.imageSize()).withData("demo", m.demo());
+            ApplianceStatus.Batching batching = m.batching();
+            if (batching != null) {   // what the warm-up measured on this backend, and what the worker uses
+                b.withData("batch_size", batching.size()).withData("batch_latency_ms", batching.latencyMs())
+                        .withData("batch1_latency_ms", batching.batch1LatencyMs()).withData("images_per_second", batching.imagesPerSecond())
+                        .withData("deadline_ms", batching.deadlineMs()).withData("batch_sizing", batching.measured());
+            }
+            return b.build();
         }
     }
 

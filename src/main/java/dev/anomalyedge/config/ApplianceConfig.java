@@ -205,9 +205,18 @@ public interface ApplianceConfig {
     }
 
     interface Batching {
+        /** Upper bound of the images per engine call (and of what {@code batch-size=auto} tries). */
         @WithName("max-batch-size")
         @WithDefault("4")
         int maxBatchSize();
+
+        /**
+         * Images per engine call: {@code auto} measures batch 1, 2, 4, … (up to max-batch-size) at each model's warm-up and
+         * keeps the size with the best images/s (a bigger one only when it gives ≥ 10 % more); a number fixes it.
+         */
+        @WithName("batch-size")
+        @WithDefault("auto")
+        String batchSize();
 
         /** How long the worker waits for more requests to fill a batch. */
         @WithName("max-wait")
@@ -219,9 +228,17 @@ public interface ApplianceConfig {
         @WithDefault("32")
         int queueCapacity();
 
-        /** Per-request deadline from arrival to result; past it the API answers 504. */
+        /**
+         * Per-request deadline from arrival to result, past which the API answers 504: at least this, longer when
+         * {@code deadline-batches} × the measured latency of one batch is longer.
+         */
         @WithDefault("10s")
         Duration deadline();
+
+        /** The deadline covers this many batches at the warm-up's measured latency (when longer than {@code deadline}); 0 = {@code deadline} alone. */
+        @WithName("deadline-batches")
+        @WithDefault("3")
+        double deadlineBatches();
 
         /** Liveness turns DOWN when one inference batch runs longer than this (a hung native call): the orchestrator restarts the process. */
         @WithName("stuck-after")

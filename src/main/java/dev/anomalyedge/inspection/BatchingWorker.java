@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Dynamic batching: requests wait in a bounded queue for one inference thread, which takes the first waiting request
- * and up to {@code maxBatch − 1} more that arrive within {@code maxWait} for the same model, runs them as one batch and
+ * and up to {@code min(maxBatch, model.batchSize()) − 1} more (the model's batch size as its warm-up chose it,
+ * {@link BatchSizing}) that arrive within {@code maxWait} for the same model, runs them as one batch and
  * completes each request's future. A full queue refuses new requests at once; a request whose deadline passed before
  * its batch ran is completed with {@link DeadlineExceededException} without running.
  */
@@ -85,10 +86,11 @@ public final class BatchingWorker implements AutoCloseable {
                 Job first = carried != null ? carried : queue.poll(200, TimeUnit.MILLISECONDS);
                 carried = null;
                 if (first == null) continue;
-                List<Job> batch = new ArrayList<>(maxBatch);
+                int limit = Math.min(maxBatch, first.model.batchSize()); // the model's measured choice, at most maxBatch
+                List<Job> batch = new ArrayList<>(limit);
                 batch.add(first);
                 long until = System.nanoTime() + maxWaitNanos;
-                while (batch.size() < maxBatch) {
+                while (batch.size() < limit) {
                     long left = until - System.nanoTime();
                     Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) break;

@@ -6,6 +6,7 @@ import dev.anomalyedge.image.ImageTooLargeException;
 import dev.anomalyedge.image.PillowImage;
 
 import java.time.Duration;
+import java.util.function.Function;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -39,11 +40,18 @@ public final class InspectionService {
     private final ImageDecoder decoder;
     private final DecodeGate gate;
     private final int subsampleMinScale;
-    private final Duration deadline;
+    private final Function<LoadedModel, Duration> deadline;
     private final Sink sink;
 
+    /** A service with one fixed per-request deadline. */
     public InspectionService(ModelManager models, BatchingWorker worker, ResultStore store, ImageDecoder decoder,
                              DecodeGate gate, int subsampleMinScale, Duration deadline, Sink sink) {
+        this(models, worker, store, decoder, gate, subsampleMinScale, m -> deadline, sink);
+    }
+
+    /** A service whose per-request deadline depends on the model that scores it (e.g. its measured latency). */
+    public InspectionService(ModelManager models, BatchingWorker worker, ResultStore store, ImageDecoder decoder,
+                             DecodeGate gate, int subsampleMinScale, Function<LoadedModel, Duration> deadline, Sink sink) {
         if (subsampleMinScale < 0) throw new IllegalArgumentException("subsample min scale must be >= 0 (0 = off), got " + subsampleMinScale);
         this.models = models;
         this.worker = worker;
@@ -130,7 +138,7 @@ public final class InspectionService {
         try {
             Preprocessing.Input input = gate.run(source, () -> prepare(bytes, source, model.imageSize()));
             long decoded = System.nanoTime();
-            BatchingWorker.Job job = new BatchingWorker.Job(model, input.tensor(), start + deadline.toNanos());
+            BatchingWorker.Job job = new BatchingWorker.Job(model, input.tensor(), start + deadline.apply(model).toNanos());
             if (!worker.offer(job)) {
                 throw new InspectionException(ErrorCode.QUEUE_FULL,
                         "inspection queue is full (" + worker.queued() + " waiting); retry shortly");
@@ -168,14 +176,15 @@ public final class InspectionService {
 
     private InspectionResult finish(Pending p) {
         try {
-            long left = p.start + deadline.toNanos() - System.nanoTime();
+            Duration limit = deadline.apply(p.model);
+            long left = p.start + limit.toNanos() - System.nanoTime();
             BatchingWorker.Scored scored;
             try {
                 scored = p.job.result().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 if (p.job.result().cancel(false)) {
                     throw new InspectionException(InspectionException.Kind.DEADLINE_EXCEEDED,
-                            "no result within the " + deadline.toMillis() + " ms deadline");
+                            "no result within the " + limit.toMillis() + " ms deadline");
                 }
                 scored = p.job.result().join(); // completed just now
             }

@@ -16,6 +16,7 @@ public final class LoadedModel {
     private final AtomicInteger refs = new AtomicInteger(1);
     private final String name;
     private final String version;
+    private volatile BatchSizing.Choice sizing; // set once by the warm-up, before the model serves
 
     /** A model known by its bundle manifest's name and version. */
     public LoadedModel(ModelBundle bundle, AnomalyEngine engine) {
@@ -60,6 +61,21 @@ public final class LoadedModel {
     /** Drops a reference; the last one closes the engine. */
     public void release() {
         if (refs.decrementAndGet() == 0) engine.close();
+    }
+
+    /** What the warm-up measured and chose (batch size, latencies, deadline), or null when it was not measured. */
+    public BatchSizing.Choice sizing() { return sizing; }
+
+    /** Images per engine call for this model: the warm-up's choice, unbounded (the worker's maximum) when unmeasured. */
+    public int batchSize() {
+        BatchSizing.Choice c = sizing;
+        return c == null ? Integer.MAX_VALUE : c.batchSize();
+    }
+
+    /** Warms the engine up with {@code policy} and keeps its choice. */
+    public BatchSizing.Choice warmUp(BatchSizing policy) {
+        sizing = policy.choose(engine);
+        return sizing;
     }
 
     /** Runs one batch of the model's size to load weights and JIT paths before the model is reported ready. */

@@ -20,17 +20,24 @@ public final class ModelManager implements AutoCloseable {
 
     private final ModelRepository repository;
     private final Function<ModelBundle, AnomalyEngine> engineFactory;
-    private final int warmUpBatch;
+    private final BatchSizing sizing;
     private final AtomicReference<LoadedModel> active = new AtomicReference<>();
     private final Object activation = new Object();
     private final Runnable onSwap;
 
-    public ModelManager(ModelRepository repository, Function<ModelBundle, AnomalyEngine> engineFactory, int warmUpBatch,
+    /** A manager that warms each model up with {@code sizing}, which measures and chooses its batch size and deadline. */
+    public ModelManager(ModelRepository repository, Function<ModelBundle, AnomalyEngine> engineFactory, BatchSizing sizing,
                         Runnable onSwap) {
         this.repository = repository;
         this.engineFactory = engineFactory;
-        this.warmUpBatch = warmUpBatch;
+        this.sizing = sizing;
         this.onSwap = onSwap;
+    }
+
+    /** A manager with a fixed batch size ({@link BatchSizing#fixed}). */
+    public ModelManager(ModelRepository repository, Function<ModelBundle, AnomalyEngine> engineFactory, int batchSize,
+                        Runnable onSwap) {
+        this(repository, engineFactory, BatchSizing.fixed(batchSize), onSwap);
     }
 
     public ModelRepository repository() { return repository; }
@@ -81,8 +88,9 @@ public final class ModelManager implements AutoCloseable {
                 throw t;
             }
             if (old != null) old.release();
-            LOG.infof("model %s/%s active (%s, %d px) after %.1f s load and warm-up", name, version, engine.backend(),
-                    engine.imageSize(), (System.nanoTime() - t0) / 1e9);
+            LOG.infof("model %s/%s active (%s, %d px) after %.1f s load and warm-up; batch size %s; deadline %d ms", name, version,
+                    engine.backend(), engine.imageSize(), (System.nanoTime() - t0) / 1e9, next.sizing().describe(),
+                    next.sizing().deadline().toMillis());
             if (onSwap != null) {
                 try {
                     onSwap.run();
@@ -104,8 +112,7 @@ public final class ModelManager implements AutoCloseable {
 
     private void warmUp(LoadedModel next, Path dir) {
         try {
-            next.warmUp(1);
-            if (warmUpBatch > 1) next.warmUp(warmUpBatch);
+            next.warmUp(sizing);
         } catch (RuntimeException e) {
             throw new BundleException(dir + ": warm-up failed: " + e.getMessage(), e);
         }

@@ -11,6 +11,7 @@ import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.NativeProbe;
 import dev.anomalyedge.image.ImageDecoder;
 import dev.anomalyedge.inspection.ApplianceState;
+import dev.anomalyedge.inspection.BatchSizing;
 import dev.anomalyedge.inspection.BatchingWorker;
 import dev.anomalyedge.inspection.FaultMonitor;
 import dev.anomalyedge.inspection.DecodeGate;
@@ -101,6 +102,9 @@ public class Appliance {
 
     synchronized void start() {
         if (started) return;
+        ApplianceConfig.Batching batching = config.batching(); // a bad batching setting fails the start before anything opens
+        BatchSizing sizing = new BatchSizing(BatchSizing.parseSize(batching.batchSize()), batching.maxBatchSize(),
+                batching.deadline(), batching.deadlineBatches(), System::nanoTime);
         started = true;
         firstModel = new CountDownLatch(1);
         metrics = new ApplianceMetrics(registry, this);
@@ -118,7 +122,7 @@ public class Appliance {
         ResultRouter router = new ResultRouter(metrics, mqtt, json, config.mqtt().heatmapEnabled(), this::current, faults,
                 sparkplug, archive, live);
         ModelRepository repository = new ModelRepository(config.models().dir());
-        models = new ModelManager(repository, engines::open, config.batching().maxBatchSize(), () -> {
+        models = new ModelManager(repository, engines::open, sizing, () -> {
             firstModel.countDown();
             router.modelChanged(models.current());
         });
@@ -130,7 +134,7 @@ public class Appliance {
         inspections = new InspectionService(models, worker, new ResultStore(config.results().capacity()),
                 new ImageDecoder(config.limits().maxPixels(), maxDecodedBytes),
                 new DecodeGate(decodeSlots, config.decode().maxWait()), config.decode().subsampleMinScale(),
-                config.batching().deadline(), router);
+                m -> m.sizing() != null ? m.sizing().deadline() : batching.deadline(), router); // the warm-up's deadline
         LOG.infof("image decoding: %d at once, at most %d bytes per image, %s", decodeSlots, maxDecodedBytes,
                 config.decode().subsampleMinScale() == 0 ? "never subsampled"
                         : "subsampled from " + 2 * config.decode().subsampleMinScale() + "x the model input on a side");

@@ -1,6 +1,7 @@
 package dev.anomalyedge.service;
 
 import dev.anomalyedge.inspection.ApplianceState;
+import dev.anomalyedge.inspection.BatchSizing;
 import dev.anomalyedge.inspection.BatchingWorker;
 import dev.anomalyedge.inspection.FaultMonitor;
 import dev.anomalyedge.inspection.LoadedModel;
@@ -17,8 +18,26 @@ public class ApplianceStatus {
     @Inject
     Appliance app;
 
-    /** The model being served, and why this backend. */
-    public record Serving(String name, String version, String backend, String backendReason, int imageSize, boolean demo) {}
+    /** The model being served, why this backend, and the batch size and deadline its warm-up chose (null if not measured). */
+    public record Serving(String name, String version, String backend, String backendReason, int imageSize, boolean demo,
+                          Batching batching) {}
+
+    /**
+     * The batch size the worker uses for the serving model, as measured at its warm-up on this backend.
+     *
+     * @param size            images per engine call
+     * @param latencyMs       one batch of that size
+     * @param batch1LatencyMs one batch of 1
+     * @param imagesPerSecond at that size, e.g. "19.23"
+     * @param deadlineMs      the per-request deadline that follows
+     * @param measured        every measured size, e.g. "auto: batch 1 0.052 s (19.23 images/s), batch 2 … → 1"
+     */
+    public record Batching(int size, long latencyMs, long batch1LatencyMs, String imagesPerSecond, long deadlineMs, String measured) {
+        static Batching of(BatchSizing.Choice c) {
+            return c == null ? null : new Batching(c.batchSize(), Math.round(c.batchSeconds() * 1000), Math.round(c.batch1Seconds() * 1000),
+                    String.format(java.util.Locale.ROOT, "%.2f", c.imagesPerSecond()), c.deadline().toMillis(), c.describe());
+        }
+    }
 
     /**
      * The model side of readiness.
@@ -45,7 +64,7 @@ public class ApplianceStatus {
             return new ModelState(fallback, null, error != null ? error : "loading and warming up");
         }
         return new ModelState(fallback, new Serving(m.name(), m.version(), m.engine().backend(), app.engineReason(),
-                m.imageSize(), m.bundle().manifest().demo()), null);
+                m.imageSize(), m.bundle().manifest().demo(), Batching.of(m.sizing())), null);
     }
 
     /** The state a PLC reads, with the FAULT reason (null otherwise), and the failed and late results so far. */

@@ -172,23 +172,34 @@ public final class TextEncoder implements AutoCloseable {
         return t.div(torch.linalg_vector_norm(t, new Scalar(2.0), new long[] {-1}, true, new ScalarTypeOptional()));
     }
 
-    /** The forward pass of docs/method.md §6.3; all temporaries belong to the caller's PointerScope. */
+    /**
+     * The forward pass of docs/method.md §6.3; all temporaries belong to the caller's PointerScope.
+     *
+     * <p>Attention is causal, so position i sees only positions ≤ i, and the output is read at the end tokens: the
+     * positions after the later end token (padding, 60 of the 77 for the official prompts) change nothing that is read.
+     * Without a trace the pass therefore runs on the first L' = max(eot) + 1 positions only ([2, L', Dt]; the same
+     * values, a quarter of the work). A trace keeps all L positions, as the reference records them.
+     */
     private Tensor forward(PromptLearner learner, TraceBuilder trace) {
         PromptDims dims = learner.dims();
+        int[] eot = learner.eotPositions();
+        long len = trace != null ? dims.contextLength()
+                : Math.max(Math.max(eot[0], eot[1]) + 1, 1 + dims.tNCtx() + 1);  // keep room for the deep prompts
         Tensor prompts = learner.forward();                                   // [2, L, Dt]
         if (trace != null) trace.prompts = TorchTensors.toTensor(prompts);
-        Tensor x = prompts.add(positional);                                   // [2, L, Dt]
+        if (len < dims.contextLength()) prompts = prompts.narrow(1, 0, len);  // [2, L', Dt]
+        Tensor mask = len < dims.contextLength() ? causalMask.narrow(0, 0, len).narrow(1, 0, len) : causalMask;   // [L', L']
+        Tensor x = prompts.add(len < dims.contextLength() ? positional.narrow(0, 0, len) : positional);   // [2, L', Dt]
         for (int b = 0; b < blocks.size(); b++) {
             if (b >= 1 && b - 1 < dims.deepPrompts()) {
                 x = withDeepPrompt(x, learner.deepPrompt(b - 1), dims.tNCtx());
                 if (trace != null) trace.deep.add(TorchTensors.toTensor(x.select(0, 0).narrow(0, 1, dims.tNCtx())));
             }
-            x = residualBlock(blocks.get(b), x);
+            x = residualBlock(blocks.get(b), x, mask);
             if (trace != null) trace.blocks.add(TorchTensors.toTensor(x));
         }
         x = layerNorm(x, lnFinalW, lnFinalB);                                 // [2, L, Dt]
         if (trace != null) trace.lnFinal = TorchTensors.toTensor(x);
-        int[] eot = learner.eotPositions();
         Tensor eotTokens = torch.cat(new TensorVector(                       // [2, Dt]
                 x.select(0, 0).narrow(0, eot[0], 1),
                 x.select(0, 1).narrow(0, eot[1], 1)), 0);
@@ -210,9 +221,9 @@ public final class TextEncoder implements AutoCloseable {
                 x.narrow(1, 1 + tNCtx, len - 1 - tNCtx)), 1);                 // rest of the context, words, padding
     }
 
-    /** x + MHA(ln_1(x)), then + MLP(ln_2(x)). */
-    private Tensor residualBlock(Block w, Tensor x) {
-        x = x.add(attention(w, layerNorm(x, w.ln1W(), w.ln1B())));
+    /** x + MHA(ln_1(x)), then + MLP(ln_2(x)); {@code mask} is the causal mask of x's length. */
+    private Tensor residualBlock(Block w, Tensor x, Tensor mask) {
+        x = x.add(attention(w, layerNorm(x, w.ln1W(), w.ln1B()), mask));
         return x.add(mlp(w, layerNorm(x, w.ln2W(), w.ln2B())));
     }
 
@@ -220,7 +231,7 @@ public final class TextEncoder implements AutoCloseable {
      * Causal multi-head self-attention: [q|k|v] = y W_inᵀ + b_in; per head h: softmax(q_h k_hᵀ / √hd + mask) v_h;
      * heads concatenated, then W_out.
      */
-    private Tensor attention(Block w, Tensor y) {
+    private Tensor attention(Block w, Tensor y, Tensor mask) {
         long rows = y.size(0), len = y.size(1), d = y.size(2);
         long heads = arch.textHeads(), hd = d / heads;
         Tensor qkv = linear(y, w.inProjW(), w.inProjB());                    // [2, L, 3Dt]
@@ -229,7 +240,7 @@ public final class TextEncoder implements AutoCloseable {
         Tensor v = splitHeads(qkv.narrow(2, 2 * d, d), heads, hd);
         Tensor scores = q.matmul(k.transpose(2, 3))                          // [2, H, L, L]
                 .mul(new Scalar(1.0 / Math.sqrt(hd)))
-                .add(causalMask);
+                .add(mask);
         Tensor o = scores.softmax(-1).matmul(v);                              // [2, H, L, hd]
         o = o.transpose(1, 2).reshape(rows, len, d);                          // [2, L, Dt]
         return linear(o, w.outProjW(), w.outProjB());

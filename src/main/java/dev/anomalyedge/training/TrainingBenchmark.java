@@ -20,6 +20,8 @@ import dev.anomalyedge.text.TextEncoder;
 import dev.anomalyedge.torch.TorchRuntime;
 import dev.anomalyedge.training.torch.Losses;
 import dev.anomalyedge.training.torch.PromptOptimizer;
+import dev.anomalyedge.training.torch.StepResult;
+import dev.anomalyedge.training.torch.StepTimings;
 import dev.anomalyedge.training.torch.TrainingBatch;
 import dev.anomalyedge.training.torch.TrainingStep;
 import dev.anomalyedge.util.ProcessMemory;
@@ -146,8 +148,8 @@ public final class TrainingBenchmark {
 
         List<FeatureCache.Entry> features = new ArrayList<>();
         double extractSeconds = extractFeatures(graph, syntheticParts(o, s), o.threads(), features, out);
-        out.accept(format("feature extraction: %.2f s/image = %.4f images/s (decode + preprocess + vision graph%s)",
-                extractSeconds, 1 / extractSeconds, o.images() > 1 ? "; first image excluded as warm-up" : ""));
+        out.accept(format("feature extraction: %.2f s/image = %.4f images/s (decode + preprocess + vision graph%s; load average %s)",
+                extractSeconds, 1 / extractSeconds, o.images() > 1 ? "; first image excluded as warm-up" : "", loadAverage()));
 
         // ---- the float16 cache: write the entries, then time reading one batch
         FeatureCache.Entry first = features.get(0);
@@ -235,6 +237,11 @@ public final class TrainingBenchmark {
                 if (i == 0) firstSeconds = seconds;
                 allSeconds += seconds;
             }
+            // the same image scored as the service scores it: extraction should cost what inference costs (one graph run)
+            float[] last = preprocessing.prepare(images.get(images.size() - 1)).tensor();
+            long s0 = System.nanoTime();
+            EngineBatches.score(engine, List.of(last), 1);
+            out.accept(format("  inference of the last image on the same graph (score and map, for comparison): %.2f s", secondsSince(s0)));
         }
         return images.size() > 1 ? (allSeconds - firstSeconds) / (images.size() - 1) : allSeconds;
     }
@@ -253,18 +260,30 @@ public final class TrainingBenchmark {
                 Tensor.ofFloats(new long[] {b, s, s}, masks));
     }
 
-    /** One warm-up step, then {@code steps} timed ones on {@code batch}; returns the seconds per timed step. */
+    /**
+     * One warm-up step, then {@code steps} timed ones on {@code batch}; prints each step, then the mean per-step
+     * breakdown ({@link StepTimings}) and the process CPU seconds per step (less sensitive than wall time to other
+     * work on a shared machine); returns the wall seconds per timed step.
+     */
     private static double timeSteps(TrainingStep step, TrainingBatch batch, int steps, Consumer<String> out) {
         long w0 = System.nanoTime();
         step.run(batch);
         out.accept(format("warm-up step: %.2f s", secondsSince(w0)));
+        StepTimings sum = StepTimings.ZERO;
+        long cpu0 = cpuNanos();
         long s0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long i0 = System.nanoTime();
-            double loss = step.run(batch).losses().total();
-            out.accept(format("  step %d: %.2f s, loss %.4f", i + 1, secondsSince(i0), loss));
+            StepResult r = step.run(batch);
+            sum = sum.plus(r.timings());
+            out.accept(format("  step %d: %.3f s, loss %.4f", i + 1, secondsSince(i0), r.losses().total()));
         }
-        return secondsSince(s0) / steps;
+        double wall = secondsSince(s0) / steps;
+        double cpu = (cpuNanos() - cpu0) / 1e9 / steps;
+        out.accept("per step: " + sum.dividedBy(steps).summary());
+        out.accept(format("per step: %.3f s wall, %.3f s process CPU (%d libtorch threads; load average %s)", wall, cpu,
+                TorchRuntime.threads(), loadAverage()));
+        return wall;
     }
 
     /**
@@ -283,6 +302,22 @@ public final class TrainingBenchmark {
             ids[r][p] = 49407;
         }
         return ids;
+    }
+
+    /** CPU time of this process (all threads), in nanoseconds; −1 where the JVM does not say. */
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    /** The first three fields of /proc/loadavg (Linux), or "unknown". */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static String format(String pattern, Object... args) {

@@ -116,6 +116,10 @@ class InspectionResourceTest {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'model' }.data.name", equalTo("demo"))
+                // batch-size auto: the warm-up measured the demo model and chose a size within max-batch-size (4)
+                .body("checks.find { it.name == 'model' }.data.batch_size", org.hamcrest.Matchers.oneOf(1, 2, 4))
+                .body("checks.find { it.name == 'model' }.data.batch_sizing", org.hamcrest.Matchers.startsWith("auto: batch 1 "))
+                .body("checks.find { it.name == 'model' }.data.deadline_ms", org.hamcrest.Matchers.greaterThanOrEqualTo(10_000))
                 .body("checks.find { it.name == 'mqtt' }.data.enabled", equalTo(false));
         given().contentType("image/png").body(ServiceReady.partPng(6, SyntheticParts.Defect.NONE)).post("/api/v1/inspections")
                 .then().statusCode(200);

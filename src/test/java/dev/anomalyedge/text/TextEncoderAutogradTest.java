@@ -35,6 +35,24 @@ class TextEncoderAutogradTest {
         }
     }
 
+    /**
+     * Without a trace the encoder runs only up to the later end token (attention is causal, the padding after it is
+     * never read); the features equal those of the full-length pass that the trace records, in every golden case.
+     */
+    @Test
+    void theShortenedPassGivesTheFullLengthFeatures() {
+        for (String name : dev.anomalyedge.testing.Golden.cases().toList()) {
+            TextCase c = TextCase.load(name);
+            try (PromptLearner pl = PromptLearner.load(c.promptLearner(), c.dims());
+                 TextEncoder enc = TextEncoder.load(c.clip(), c.arch())) {
+                float[] full = enc.encodeWithTrace(pl).normalized().floats();   // all L = 77 positions
+                float[] shortened = enc.normalizedEmbeddings(pl);               // positions 0 .. max(eot)
+                assertEquals(full.length, shortened.length);
+                for (int i = 0; i < full.length; i++) assertEquals(full[i], shortened[i], 1e-6, name + " feature " + i);
+            }
+        }
+    }
+
     @Test
     void backwardReachesEveryPromptParameterAndNoClipWeight() {
         TextCase c = TextCase.load(CASE1);

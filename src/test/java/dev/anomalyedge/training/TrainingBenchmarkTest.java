@@ -44,15 +44,15 @@ class TrainingBenchmarkTest {
         assertTrue(Files.isRegularFile(work.resolve("random-demo.safetensors")), "the random CLIP is written into the working directory");
         assertTrue(log.stream().anyMatch(l -> l.startsWith("building the feature graph")), "graph progress goes to the log: " + log);
         String[] prefixes = {"architecture ", "settings: 224 px, taps [2, 4, 6], 1 CPU threads", "random CLIP written in ",
-                "CLIP read and hashed in ", "feature graph ready in ", "engine opened, peak RSS ", "  image 1: ", "  image 2: ",
-                "feature extraction: ", "cache: ", "warm-up step: ", "  step 1: ", "training: ",
+                "CLIP read and hashed in ", "feature graph ready in ", "engine opened, peak RSS ", "  image 1: ", "  image 2: ", "  inference of the last image on the same graph",
+                "feature extraction: ", "cache: ", "warm-up step: ", "  step 1: ", "per step: inputs ", "per step: ", "training: ",
                 "implied for 5 images x 3 epochs (batch 2, 9 steps):", "  feature extraction once: ", "  training from the cache: ",
                 "  total: ", "peak RSS: "};
         assertEquals(prefixes.length, out.size(), String.join("\n", out));
         for (int i = 0; i < prefixes.length; i++) assertTrue(out.get(i).startsWith(prefixes[i]), "line " + i + ": " + out.get(i));
-        assertTrue(out.get(8).contains("first image excluded as warm-up"), out.get(8));
+        assertTrue(out.get(9).contains("first image excluded as warm-up"), out.get(9));
         assertEquals(String.format(Locale.ROOT, "  total: %.0f s = %.1f h", r.impliedTotalSeconds(), r.impliedHours()),
-                out.get(16).substring(0, out.get(16).indexOf(';')));
+                out.get(19).substring(0, out.get(19).indexOf(';')));
     }
 
     @Test

@@ -121,6 +121,7 @@ public final class Losses {
         Tensor gtNormal = masks.neg().add(new Scalar(1.0));                            // 1 − gt
         Tensor tRows = text.reshape(1, 1, 2, e);                                       // [1, 1, 2, E]
         double alpha = recipe == Recipe.OFFICIAL ? Double.NaN : MISSION_FOCAL_ALPHA;
+        FocalTargets pixelTargets = FocalTargets.of(gtFlat, alpha);                    // the same for every tap
         Tensor local = null;
         Tensor[] focal = new Tensor[taps], diceAbn = new Tensor[taps], diceNorm = new Tensor[taps];
         for (int k = 0; k < taps; k++) {
@@ -131,7 +132,7 @@ public final class Losses {
                     .reshape(b, g, g, 2).permute(0, 3, 1, 2);                          // [B, 2, G, G]
             Tensor u = torch.upsample_bilinear2d(grid, new long[] {s, s}, false);      // [B, 2, S, S]
             Tensor pixels = u.reshape(b, 2, s * s).permute(0, 2, 1).reshape(b * s * s, 2);   // [B·S·S, 2]
-            focal[k] = focal(pixels, gtFlat, alpha);
+            focal[k] = focal(pixels, pixelTargets);
             diceAbn[k] = dice(u.select(1, 1), gt);
             diceNorm[k] = dice(u.select(1, 0), gtNormal);
             local = local == null ? focal[k] : local.add(focal[k]);
@@ -154,17 +155,34 @@ public final class Losses {
      * {@code alpha} NaN = None (weight 1); otherwise α for class 0 (normal) and 1 − α for class 1 (abnormal).
      */
     static Tensor focal(Tensor probs, Tensor targets, double alpha) {
-        Tensor y = targets.reshape(-1).to(torch.ScalarType.Float);                     // [M]
-        Tensor yOther = y.neg().add(new Scalar(1.0));                                  // [M]
-        Tensor oneHot = torch.stack(new TensorVector(yOther, y), 1)                    // [M, 2]: column c = [y == c]
-                .clamp_min(new Scalar(FOCAL_SMOOTH)).clamp_max(new Scalar(1.0 - FOCAL_SMOOTH));
-        Tensor pt = oneHot.mul(probs).sum(1).add(new Scalar(FOCAL_SMOOTH));            // [M]
+        return focal(probs, FocalTargets.of(targets, alpha));
+    }
+
+    /**
+     * The parts of the focal loss that depend only on the targets, built once per batch and shared by the K taps:
+     * the clamped one-hot [M, 2] and the class weights α_y [M] (null for alpha None, weight 1).
+     */
+    record FocalTargets(Tensor oneHot, Tensor weight) {
+        static FocalTargets of(Tensor targets, double alpha) {
+            Tensor y = targets.reshape(-1).to(torch.ScalarType.Float);                 // [M]
+            Tensor yOther = y.neg().add(new Scalar(1.0));                              // [M]
+            Tensor oneHot = torch.stack(new TensorVector(yOther, y), 1)                // [M, 2]: column c = [y == c]
+                    .clamp_min(new Scalar(FOCAL_SMOOTH)).clamp_max(new Scalar(1.0 - FOCAL_SMOOTH));
+            Tensor weight = Double.isNaN(alpha) ? null                                 // alpha None: all ones
+                    : yOther.mul(new Scalar(alpha)).add(y.mul(new Scalar(1.0 - alpha)));   // α_y
+            return new FocalTargets(oneHot, weight);
+        }
+    }
+
+    /** mean(−α_y · (1 − pt)² · log pt), pt = Σ_c oneHot·p + 1e-5 (a weight of one is left out: x·1 = x exactly). */
+    static Tensor focal(Tensor probs, FocalTargets targets) {
+        Tensor pt = targets.oneHot().mul(probs).sum(1).add(new Scalar(FOCAL_SMOOTH));  // [M]
         Tensor logPt = pt.log();
-        Tensor weight = Double.isNaN(alpha)
-                ? torch.ones_like(pt)                                                  // alpha None: all ones
-                : yOther.mul(new Scalar(alpha)).add(y.mul(new Scalar(1.0 - alpha)));   // α_y
         Tensor oneMinusPt = pt.neg().add(new Scalar(1.0));
-        return weight.mul(new Scalar(-1.0)).mul(oneMinusPt.pow(new Scalar(FOCAL_GAMMA))).mul(logPt).mean();
+        Tensor negWeighted = targets.weight() == null
+                ? oneMinusPt.pow(new Scalar(FOCAL_GAMMA)).neg()                        // −1 · (1 − pt)²
+                : targets.weight().mul(new Scalar(-1.0)).mul(oneMinusPt.pow(new Scalar(FOCAL_GAMMA)));
+        return negWeighted.mul(logPt).mean();
     }
 
     /** {@code loss.py BinaryDiceLoss}: input, target [B, S, S]; 1 − mean_b (2 Σ x·y + 1) / (Σ x + Σ y + 1). */

@@ -8,5 +8,6 @@ package dev.anomalyedge.training.torch;
  * @param learningRate the learning rate used by this step
  * @param gradNorm     global L2 norm of the gradients before any clipping
  * @param clipped      whether the gradients were scaled down to the maximum norm
+ * @param timings      where the step's wall time went
  */
-public record StepResult(int step, LossTerms losses, double learningRate, double gradNorm, boolean clipped) {}
+public record StepResult(int step, LossTerms losses, double learningRate, double gradNorm, boolean clipped, StepTimings timings) {}

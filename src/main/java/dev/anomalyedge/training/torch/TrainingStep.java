@@ -47,9 +47,19 @@ public final class TrainingStep {
     /** Forward, backward and one optimiser step on {@code batch}; the losses are those before the update. */
     public StepResult run(TrainingBatch batch) {
         try (PointerScope scope = new PointerScope()) {
-            Losses.Evaluation ev = forward(batch);
-            PromptOptimizer.StepStats stats = optimizer.step(ev.total());
-            return new StepResult(stats.step(), ev.terms(), stats.learningRate(), stats.gradNorm(), stats.clipped());
+            long t0 = System.nanoTime();
+            Inputs in = inputs(batch);
+            long t1 = System.nanoTime();
+            Tensor text = encoder.encodeNormalized(optimizer.learner());                        // [2, E]
+            long t2 = System.nanoTime();
+            Losses.Evaluation ev = losses.compute(text, in.image(), in.patches(), in.labels(), in.masks());
+            long t3 = System.nanoTime();
+            optimizer.backward(ev.total());
+            long t4 = System.nanoTime();
+            PromptOptimizer.StepStats stats = optimizer.applyStep();
+            long t5 = System.nanoTime();
+            StepTimings timings = new StepTimings((t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t5 - t4) / 1e9);
+            return new StepResult(stats.step(), ev.terms(), stats.learningRate(), stats.gradNorm(), stats.clipped(), timings);
         }
     }
 
@@ -74,11 +84,18 @@ public final class TrainingStep {
 
     /** Text features and losses; all tensors belong to the caller's PointerScope. */
     private Losses.Evaluation forward(TrainingBatch batch) {
+        Inputs in = inputs(batch);
         Tensor text = encoder.encodeNormalized(optimizer.learner());                            // [2, E]
-        Tensor image = TorchTensors.fromTensor(batch.imageFeatures());                          // [B, E]
-        Tensor patches = TorchTensors.fromTensor(batch.patchFeatures());                        // [K, B, T, E]
-        Tensor labels = TorchTensors.fromLongs(batch.labels(), batch.size());                   // [B]
-        Tensor masks = TorchTensors.fromTensor(batch.masks());                                  // [B, S, S]
-        return losses.compute(text, image, patches, labels, masks);
+        return losses.compute(text, in.image(), in.patches(), in.labels(), in.masks());
+    }
+
+    /** The batch as libtorch tensors (constants), belonging to the caller's PointerScope. */
+    private record Inputs(Tensor image, Tensor patches, Tensor labels, Tensor masks) {}
+
+    private static Inputs inputs(TrainingBatch batch) {
+        return new Inputs(TorchTensors.fromTensor(batch.imageFeatures()),                      // [B, E]
+                TorchTensors.fromTensor(batch.patchFeatures()),                                 // [K, B, T, E]
+                TorchTensors.fromLongs(batch.labels(), batch.size()),                           // [B]
+                TorchTensors.fromTensor(batch.masks()));                                        // [B, S, S]
     }
 }
