@@ -148,7 +148,7 @@ public class BenchmarkCommand implements Runnable {
     }
 
     private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+        return Math.round(v * 1e6) / 1e6;
     }
 
     /** The 1, 5 and 15 minute load averages from /proc/loadavg; "unknown" elsewhere. */
