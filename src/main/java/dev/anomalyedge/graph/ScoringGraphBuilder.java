@@ -71,6 +71,7 @@ public final class ScoringGraphBuilder {
     private final float[] textEmbeddings;
     private final boolean debug;
     private final Precision precision;
+    private final boolean fusedAttention;
 
     // dimensions: D width, H heads, hd head dim, P patch, S image side, G grid, T tokens, E embed dim, K taps
     private final int D, H, hd, P, S, G, T, E, K;
@@ -80,17 +81,18 @@ public final class ScoringGraphBuilder {
      * @param textEmbeddings normalised text features [2, E], row 0 normal, row 1 abnormal
      */
     public ScoringGraphBuilder(StateDict sd, ClipArchitecture arch, AnomalyClipSettings settings, float[] textEmbeddings) {
-        this(sd, arch, settings, textEmbeddings, false, Precision.FP32);
+        this(sd, arch, settings, textEmbeddings, false, Precision.FP32, false);
     }
 
     private ScoringGraphBuilder(StateDict sd, ClipArchitecture arch, AnomalyClipSettings settings, float[] textEmbeddings,
-                                boolean debug, Precision precision) {
+                                boolean debug, Precision precision, boolean fusedAttention) {
         settings.validate(arch);
         this.sd = sd;
         this.arch = arch;
         this.settings = settings;
         this.debug = debug;
         this.precision = java.util.Objects.requireNonNull(precision, "precision");
+        this.fusedAttention = fusedAttention;
         D = arch.visionWidth();
         H = arch.visionHeads();
         hd = D / H;
@@ -112,12 +114,20 @@ public final class ScoringGraphBuilder {
 
     /** A builder that also exposes the named intermediates (DEBUG_* and {@link #debugBlockOutput}) as outputs. */
     public ScoringGraphBuilder withDebugOutputs(boolean enabled) {
-        return new ScoringGraphBuilder(sd, arch, settings, textEmbeddings, enabled, precision);
+        return new ScoringGraphBuilder(sd, arch, settings, textEmbeddings, enabled, precision, fusedAttention);
     }
 
     /** A builder that writes the blocks' linear layers in {@code p} (see {@link Precision}). */
     public ScoringGraphBuilder withPrecision(Precision p) {
-        return new ScoringGraphBuilder(sd, arch, settings, textEmbeddings, debug, p);
+        return new ScoringGraphBuilder(sd, arch, settings, textEmbeddings, debug, p, fusedAttention);
+    }
+
+    /**
+     * A builder that computes each head attention with ONNX Runtime's fused {@code com.microsoft.MultiHeadAttention}
+     * kernel instead of MatMul/Softmax/MatMul (same equation; ONNX Runtime only).
+     */
+    public ScoringGraphBuilder withFusedAttention(boolean enabled) {
+        return new ScoringGraphBuilder(sd, arch, settings, textEmbeddings, debug, precision, enabled);
     }
 
     /**
@@ -271,6 +281,7 @@ public final class ScoringGraphBuilder {
      */
     private String[] attention(OnnxGraph g, String p, String y, boolean dpam) {
         String qkv = linear(g, p + ".attn.in_proj", y, linearWeights(g, p + ".attn.in_proj_weight", p + ".attn.in_proj_bias", 3L * D, D)); // [B·T, 3D] = [q|k|v]
+        if (fusedAttention) return fusedAttention(g, p, qkv, dpam);
         String heads = g.reshape(p + ".attn.in_proj_heads", qkv, -1, T, 3, H, hd);              // [B, T, 3, H, hd]
         String split = g.transpose(p + ".attn.qkv", heads, 2, 0, 3, 1, 4);                      // [3, B, H, T, hd]
         String q = g.select(p + ".attn.q", split, 0, 0);                                         // [B, H, T, hd]
@@ -280,6 +291,21 @@ public final class ScoringGraphBuilder {
         String ori = headAttention(g, p + ".attn", q, k, v, out);
         if (!dpam) return new String[] {ori};
         return new String[] {ori, headAttention(g, p + ".attn.vv", v, v, v, out)};
+    }
+
+    /** As {@link #attention} with com.microsoft.MultiHeadAttention computing concat_h softmax(q_h k_hᵀ · hd^-½) v_h. */
+    private String[] fusedAttention(OnnxGraph g, String p, String qkv, boolean dpam) {
+        String[] split = g.nodeMulti("Split", new String[] {p + ".attn.q", p + ".attn.k", p + ".attn.v"},
+                List.of(g.reshape(p + ".attn.in_proj_3d", qkv, -1, T, 3L * D), g.ints(D, D, D)), OnnxGraph.attr("axis", 2)); // 3 × [B, T, D]
+        LinearWeights out = linearWeights(g, p + ".attn.out_proj.weight", p + ".attn.out_proj.bias", D, D);
+        String ori = fusedHeads(g, p + ".attn", split[0], split[1], split[2], out);
+        if (!dpam) return new String[] {ori};
+        return new String[] {ori, fusedHeads(g, p + ".attn.vv", split[2], split[2], split[2], out)};
+    }
+
+    private String fusedHeads(OnnxGraph g, String n, String q, String k, String v, LinearWeights out) {
+        String heads = g.msNode("MultiHeadAttention", n + ".heads", List.of(q, k, v), OnnxGraph.attr("num_heads", H)); // [B, T, D]
+        return linear(g, n + ".out_proj", g.reshape(n + ".merged", heads, -1, D), out);             // [B·T, D]
     }
 
     /** concat_h softmax(a_h b_hᵀ · hd^-½) c_h, then out_proj: [B, H, T, hd] ×3 → [B·T, D]. */
