@@ -41,8 +41,18 @@ public class BenchmarkCommand implements Runnable {
     @Option(names = "--runs", defaultValue = "2", description = "timed runs per batch size (one warm-up run precedes each batch size) (default: ${DEFAULT-VALUE})")
     int runs;
 
+    @Option(names = "--reference", description = "after the timings, score --compare-images random images with this bundle too"
+            + " (e.g. the FP32 bundle of an INT8 one) and print the score and map deviations (adds its memory to the process)")
+    Path referenceDir;
+
+    @Option(names = "--compare-images", defaultValue = "3", description = "images scored for --reference, one at a time (default: ${DEFAULT-VALUE})")
+    int compareImages;
+
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
+
+    /** Deviation of this bundle's outputs from the reference bundle's on the same images (batch 1). */
+    record Deviation(String reference, int images, double maxScore, double meanScore, double maxMap, double meanMap, double mapRange) {}
 
     /** One batch size's figures. */
     record Row(int batch, double wallPerBatch, double secondsPerImage, double imagesPerSecond, double cpuPerImage, long peakRssMib) {}
@@ -61,6 +71,8 @@ public class BenchmarkCommand implements Runnable {
                 cores, loadBefore);
         long t0 = System.nanoTime();
         List<Row> rows = new ArrayList<>();
+        List<float[]> compare = new ArrayList<>();
+        List<EngineBatches.Scored> measured = List.of();
         String backend;
         double sessionLoad;
         try (dev.anomalyedge.engine.select.SelectedEngine selected = engineOptions.open(bundle.dir(), sizes.get(sizes.size() - 1))) {
@@ -73,11 +85,7 @@ public class BenchmarkCommand implements Runnable {
             System.out.println("batch | wall s/batch | wall s/image | images/s | cpu s/image | peak RSS MiB");
             for (int b : sizes) {
                 List<float[]> images = new ArrayList<>(b);
-                for (int i = 0; i < b; i++) {
-                    float[] image = new float[3 * s * s];
-                    for (int j = 0; j < image.length; j++) image[j] = (float) (r.nextDouble() * 4 - 2);
-                    images.add(image);
-                }
+                for (int i = 0; i < b; i++) images.add(randomImage(r, s));
                 EngineBatches.score(engine, images, b); // warm-up at this batch size (arenas, shapes, JIT)
                 double wall = 0;
                 double cpu = 0;
@@ -93,14 +101,57 @@ public class BenchmarkCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "%5d | %12.3f | %12.3f | %8.3f | %11.3f | %12d%n", b, row.wallPerBatch(), row.secondsPerImage(),
                         row.imagesPerSecond(), row.cpuPerImage(), row.peakRssMib());
             }
+            if (referenceDir != null) {
+                for (int i = 0; i < compareImages; i++) compare.add(randomImage(r, s));
+                measured = EngineBatches.score(engine, compare, 1);
+            }
         }
+        Deviation deviation = referenceDir == null ? null : deviation(measured, compare);
         String loadAfter = loadAverage();
-        System.out.println("peak RSS: " + ProcessMemory.peakRss() + "; load average after: " + loadAfter);
-        System.out.println(JSON_PREFIX + json(bundle, precision, backend, sessionLoad, rows, loadBefore, loadAfter));
+        System.out.println("peak RSS: " + ProcessMemory.peakRss() + (referenceDir == null ? "" : " (with the reference bundle)")
+                + "; load average after: " + loadAfter);
+        System.out.println(JSON_PREFIX + json(bundle, precision, backend, sessionLoad, rows, deviation, loadBefore, loadAfter));
     }
 
-    private String json(ModelBundle bundle, String precision, String backend, double sessionLoad, List<Row> rows, String loadBefore,
-                        String loadAfter) {
+    /** Normalised-pixel noise, uniform in [−2, 2): the full input range of a CLIP-normalised image. */
+    private static float[] randomImage(SplittableRandom r, int s) {
+        float[] image = new float[3 * s * s];
+        for (int j = 0; j < image.length; j++) image[j] = (float) (r.nextDouble() * 4 - 2);
+        return image;
+    }
+
+    /** Scores {@code images} with the reference bundle (same engine options, batch 1) and compares with {@code measured}. */
+    private Deviation deviation(List<EngineBatches.Scored> measured, List<float[]> images) {
+        ModelBundle ref = ModelBundle.load(referenceDir);
+        List<EngineBatches.Scored> expected;
+        try (dev.anomalyedge.engine.select.SelectedEngine e = engineOptions.open(ref.dir(), 1)) {
+            expected = EngineBatches.score(e.engine(), images, 1);
+        }
+        double maxScore = 0, sumScore = 0, maxMap = 0, sumMap = 0, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        long mapValues = 0;
+        for (int i = 0; i < images.size(); i++) {
+            double ds = Math.abs(measured.get(i).score() - expected.get(i).score());
+            maxScore = Math.max(maxScore, ds);
+            sumScore += ds;
+            float[] a = measured.get(i).map(), b = expected.get(i).map();
+            for (int j = 0; j < a.length; j++) {
+                double dm = Math.abs(a[j] - b[j]);
+                maxMap = Math.max(maxMap, dm);
+                sumMap += dm;
+                lo = Math.min(lo, b[j]);
+                hi = Math.max(hi, b[j]);
+            }
+            mapValues += a.length;
+        }
+        Deviation d = new Deviation(ref.name() + "/" + ref.version() + " (" + ref.manifest().graphPrecision().id() + ")", images.size(),
+                maxScore, sumScore / images.size(), maxMap, sumMap / mapValues, hi - lo);
+        System.out.printf(Locale.ROOT, "deviation from %s on %d random images: score max %.3e mean %.3e; map max %.3e mean %.3e"
+                + " (reference map range %.3e)%n", d.reference(), d.images(), d.maxScore(), d.meanScore(), d.maxMap(), d.meanMap(), d.mapRange());
+        return d;
+    }
+
+    private String json(ModelBundle bundle, String precision, String backend, double sessionLoad, List<Row> rows, Deviation deviation,
+                        String loadBefore, String loadAfter) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bundle", bundle.name() + "/" + bundle.version());
         m.put("precision", precision);
@@ -125,7 +176,18 @@ public class BenchmarkCommand implements Runnable {
             out.add(row);
         }
         m.put("results", out);
-        m.put("peak_rss_mib", peakRssMib());
+        m.put("peak_rss_mib", rows.get(rows.size() - 1).peakRssMib());
+        if (deviation != null) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("reference", deviation.reference());
+            d.put("images", deviation.images());
+            d.put("score_max_abs", deviation.maxScore());
+            d.put("score_mean_abs", deviation.meanScore());
+            d.put("map_max_abs", deviation.maxMap());
+            d.put("map_mean_abs", deviation.meanMap());
+            d.put("reference_map_range", deviation.mapRange());
+            m.put("deviation", d);
+        }
         m.put("loadavg_before", loadBefore);
         m.put("loadavg_after", loadAfter);
         try {

@@ -90,7 +90,7 @@ class ExportPrecisionCommandTest {
         int rc;
         try {
             rc = new CommandLine(new BenchmarkCommand()).execute("--bundle", int8.toString(), "--engine", "onnxruntime",
-                    "--threads", "1", "--batch-sizes", "2,1", "--runs", "1");
+                    "--threads", "1", "--batch-sizes", "2,1", "--runs", "1", "--reference", fp32.toString(), "--compare-images", "2");
         } finally {
             System.setOut(old);
         }
@@ -104,6 +104,11 @@ class ExportPrecisionCommandTest {
         assertEquals(2, json.get("results").size());
         assertEquals(1, json.get("results").get(0).get("batch").asInt());
         assertEquals(2, json.get("results").get(1).get("batch").asInt());
+        JsonNode d = json.get("deviation");
+        assertEquals(2, d.get("images").asInt());
+        assertTrue(d.get("score_max_abs").asDouble() > 0 && d.get("score_max_abs").asDouble() < SCORE_TOL, d.toString());
+        assertTrue(d.get("map_max_abs").asDouble() > 0 && d.get("map_max_abs").asDouble() < MAP_TOL, d.toString());
+        assertTrue(d.get("map_mean_abs").asDouble() <= d.get("map_max_abs").asDouble(), d.toString());
         for (JsonNode r : json.get("results")) {
             assertTrue(r.get("s_per_image").asDouble() > 0 && r.get("images_per_s").asDouble() > 0, r.toString());
             assertEquals(1.0, r.get("s_per_image").asDouble() * r.get("images_per_s").asDouble(), 0.01, r.toString());
