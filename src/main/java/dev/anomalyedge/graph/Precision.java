@@ -9,8 +9,9 @@ import java.util.Locale;
  *   <li>{@link #INT8}: the transformer blocks' linear layers (attention in/out projections, MLP c_fc and c_proj) use
  *       int8 weights, quantised per output channel and symmetrically at export, and activations quantised per tensor
  *       at run time (ONNX Runtime's {@code com.microsoft.DynamicQuantizeMatMul}, integer kernels on CPU). Everything
- *       else stays float32: patch embedding, LayerNorm, attention scores and softmax, QuickGELU, the projection to
- *       the joint space, similarity, upsampling and smoothing. Runs on ONNX Runtime only (not TensorRT).</li>
+ *       else stays float32, including the first block's c_fc (the most sensitive layer): patch embedding, LayerNorm, attention scores and softmax, QuickGELU, the projection to
+ *       the joint space, similarity, upsampling and smoothing. Attention uses ONNX Runtime's fused MultiHeadAttention
+ *       kernel (float32). Runs on ONNX Runtime only (not TensorRT).</li>
  * </ul>
  */
 public enum Precision {

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ExportPrecisionCommandTest {
     private static final String CASE = "case1_p14_s112_taps4";
-    private static final double SCORE_TOL = 2e-2, MAP_TOL = 4e-2;
+    private static final double SCORE_TOL = 2e-2, MAP_TOL = 5e-2;
 
     @Test
     void int8ExportIsRecordedInspectedAndBenchmarked() throws Exception {

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Int8GraphTest {
     private static final String CASE = "case1_p14_s112_taps4";
-    private static final double SCORE_TOL = 2e-2, MAP_TOL = 4e-2; // measured: see the [int8] lines
+    private static final double SCORE_TOL = 2e-2, MAP_TOL = 5e-2; // measured 9e-3 / 2.4e-2: see the [int8] lines
 
     @TempDir
     Path dir;
@@ -56,7 +56,7 @@ class Int8GraphTest {
     }
 
     @Test
-    void int8GraphQuantisesEveryBlockLinearLayerAndNothingElse() throws IOException {
+    void int8GraphQuantisesTheBlockLinearLayersAndNothingElse() throws IOException {
         GoldenVision c = GoldenVision.load(CASE);
         Path model = c.builder(c.settings()).withPrecision(Precision.INT8).write(dir.resolve("int8.onnx")).model();
         OnnxMl.ModelProto proto;
@@ -66,17 +66,20 @@ class Int8GraphTest {
         int layers = c.arch().visionLayers();
         int dpam = c.settings().dpamBlocksFor(layers).size();
         long quantised = proto.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("DynamicQuantizeMatMul")).count();
-        // per block: in_proj, out_proj (twice in a DPAM block: original and V-V path), c_fc, c_proj
-        assertEquals(4L * layers + dpam, quantised);
-        assertEquals(0, proto.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Gemm")).count());
+        // per block: in_proj, out_proj (twice in a DPAM block: original and V-V path), c_fc, c_proj; block 1's c_fc stays FP32
+        assertEquals(4L * layers + dpam - 1, quantised);
+        assertEquals(List.of("visual.transformer.resblocks.0.mlp.c_fc"), proto.getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Gemm")).map(OnnxMl.NodeProto::getName).toList());
+        assertEquals(layers + dpam, proto.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("MultiHeadAttention")).count(),
+                "fused attention, twice in a DPAM block");
         long int8 = proto.getGraph().getInitializerList().stream()
                 .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8_VALUE).count();
-        assertEquals(4L * layers, int8, "one int8 weight per linear layer (out_proj shared by both DPAM paths)");
+        assertEquals(4L * layers - 1, int8, "one int8 weight per quantised linear layer (out_proj shared by both DPAM paths)");
         assertTrue(proto.getOpsetImportList().stream().anyMatch(o -> o.getDomain().equals("com.microsoft")));
         assertEquals("int8", proto.getMetadataPropsList().stream().filter(p -> p.getKey().equals(ScoringGraphBuilder.PRECISION_METADATA))
                 .findFirst().orElseThrow().getValue());
         // LayerNorm, softmax and the projection stay float32
-        List<String> fp32Ops = List.of("LayerNormalization", "Softmax", "Conv");
+        List<String> fp32Ops = List.of("LayerNormalization", "Softmax", "Conv"); // Softmax: the similarity head
         for (String op : fp32Ops) {
             assertTrue(proto.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals(op)), op + " present");
         }
@@ -101,7 +104,7 @@ class Int8GraphTest {
     void fusedAttentionGraphEqualsTheUnfusedOne() throws IOException {
         GoldenVision c = GoldenVision.load(CASE);
         float[] images = c.images().floats();
-        for (Precision p : Precision.values()) {
+        for (Precision p : List.of(Precision.FP32)) { // INT8 graphs always use fused attention
             Path plain = c.builder(c.settings()).withPrecision(p).write(dir.resolve(p.id() + "-plain.onnx")).model();
             Path fused = c.builder(c.settings()).withPrecision(p).withFusedAttention(true).write(dir.resolve(p.id() + "-fused.onnx")).model();
             AnomalyEngine.ScoreBatch a, b;
