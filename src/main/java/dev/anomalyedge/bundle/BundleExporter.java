@@ -2,6 +2,7 @@ package dev.anomalyedge.bundle;
 
 import dev.anomalyedge.util.FileTrees;
 
+import dev.anomalyedge.graph.Precision;
 import dev.anomalyedge.graph.ScoringGraphBuilder;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.model.ClipArchitecture;
@@ -35,9 +36,22 @@ import java.util.stream.Stream;
 public final class BundleExporter {
     public static final String TOOL_VERSION = "0.1.0";
 
-    /** What to export; heads null = width/64; name/version default to the output directory's names. */
+    /**
+     * What to export; heads null = width/64; name/version default to the output directory's names; precision of the
+     * graph's linear layers (see {@link Precision}).
+     */
     public record Request(Path clip, Path prompts, AnomalyClipSettings settings, Integer visionHeads, Integer textHeads,
-                          Path out, String name, String version, boolean demo, String note) {}
+                          Path out, String name, String version, boolean demo, String note, Precision precision) {
+        public Request {
+            java.util.Objects.requireNonNull(precision, "precision");
+        }
+
+        /** An FP32 export. */
+        public Request(Path clip, Path prompts, AnomalyClipSettings settings, Integer visionHeads, Integer textHeads,
+                       Path out, String name, String version, boolean demo, String note) {
+            this(clip, prompts, settings, visionHeads, textHeads, out, name, version, demo, note, Precision.FP32);
+        }
+    }
 
     private final Consumer<String> progress;
 
@@ -68,8 +82,8 @@ public final class BundleExporter {
         checkReplaceable(out);
         Path staging = Files.createDirectories(out.resolveSibling(out.getFileName() + ".staging-" + ProcessHandle.current().pid()));
         try {
-            progress.accept("building scoring graph at " + r.settings().imageSize() + " px");
-            new ScoringGraphBuilder(clip, arch, r.settings(), embeddings).write(staging.resolve(ModelBundle.GRAPH));
+            progress.accept("building scoring graph at " + r.settings().imageSize() + " px, " + r.precision().id());
+            new ScoringGraphBuilder(clip, arch, r.settings(), embeddings).withPrecision(r.precision()).write(staging.resolve(ModelBundle.GRAPH));
             clip = null; // the weights are in the graph now; let the heap go before the manifest step
 
             Map<String, String> meta = new LinkedHashMap<>();
@@ -93,7 +107,7 @@ public final class BundleExporter {
                     BundleManifest.Preprocessing.openAi(r.settings().imageSize()), sources,
                     new BundleManifest.Files(ModelBundle.GRAPH, ModelBundle.GRAPH_DATA, ModelBundle.TEXT_EMBEDDINGS,
                             ModelBundle.PROMPT_LEARNER),
-                    BundleManifest.Outputs.standard(), null, null);
+                    BundleManifest.Outputs.standard(), null, null, r.precision().id());
             ModelBundle.writeManifest(staging, m);
             replace(staging, out);
         } finally {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.anomalyedge.graph.Precision;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.model.ClipArchitecture;
 
@@ -14,7 +15,8 @@ import java.util.Map;
  * {@code bundle.json}: everything needed to run a bundle and to know where it came from.
  * Field names are snake_case in the file. The records a bundle gathers after export are typed and optional, each
  * absent until written: {@link CalibrationRecord} ({@code calibration}) and {@link TrainingRecord} ({@code training});
- * fields the reader does not know are ignored, so a newer bundle's extra records still load.
+ * fields the reader does not know are ignored, so a newer bundle's extra records still load. {@code precision} names the
+ * graph's {@link Precision} ("fp32" or "int8"); bundles written before the field existed are FP32.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -34,7 +36,8 @@ public record BundleManifest(
         Files files,
         Outputs outputs,
         CalibrationRecord calibration,
-        TrainingRecord training) {
+        TrainingRecord training,
+        String precision) {
 
     public static final String FORMAT = "anomalyclip-bundle";
     public static final int FORMAT_VERSION = 1;
@@ -42,13 +45,18 @@ public record BundleManifest(
     /** This manifest with {@code calibration} replaced (null removes it). */
     public BundleManifest withCalibration(CalibrationRecord calibration) {
         return new BundleManifest(format, formatVersion, name, version, createdAt, toolVersion, demo, note, architecture,
-                settings, preprocessing, sources, files, outputs, calibration, training);
+                settings, preprocessing, sources, files, outputs, calibration, training, precision);
     }
 
     /** This manifest with {@code training} replaced (null removes it). */
     public BundleManifest withTraining(TrainingRecord training) {
         return new BundleManifest(format, formatVersion, name, version, createdAt, toolVersion, demo, note, architecture,
-                settings, preprocessing, sources, files, outputs, calibration, training);
+                settings, preprocessing, sources, files, outputs, calibration, training, precision);
+    }
+
+    /** The graph's precision; FP32 when the manifest does not say (bundles written before the field existed). */
+    public Precision graphPrecision() {
+        return Precision.parse(precision);
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

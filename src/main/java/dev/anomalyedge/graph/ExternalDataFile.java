@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The external-data file of an ONNX model: float32 tensors appended little-endian, each starting at a 64-byte
+ * The external-data file of an ONNX model: float32 (little-endian) or int8 tensors appended, each starting at a 64-byte
  * aligned offset. Data is streamed through one small direct buffer, so no extra copy of a tensor is ever held.
  */
 final class ExternalDataFile implements AutoCloseable {
@@ -42,10 +42,7 @@ final class ExternalDataFile implements AutoCloseable {
     /** Appends {@code data} at the next aligned offset. */
     Span append(float[] data) {
         try {
-            long offset = (position + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-            if (offset > position) {
-                channel.write(ByteBuffer.allocate((int) (offset - position)), position);
-            }
+            long offset = align();
             long at = offset;
             for (int from = 0; from < data.length; from += CHUNK_FLOATS) {
                 int n = Math.min(CHUNK_FLOATS, data.length - from);
@@ -59,6 +56,27 @@ final class ExternalDataFile implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write ONNX external data file " + file, e);
         }
+    }
+
+    /** Appends int8 {@code data} at the next aligned offset. */
+    Span append(byte[] data) {
+        try {
+            long offset = align();
+            long at = offset;
+            ByteBuffer all = ByteBuffer.wrap(data);
+            while (all.hasRemaining()) at += channel.write(all, at);
+            position = at;
+            return new Span(offset, data.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write ONNX external data file " + file, e);
+        }
+    }
+
+    /** Pads the file to the next aligned offset and returns it. */
+    private long align() throws IOException {
+        long offset = (position + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        if (offset > position) channel.write(ByteBuffer.allocate((int) (offset - position)), position);
+        return offset;
     }
 
     @Override

@@ -22,11 +22,15 @@ import java.util.Set;
 /**
  * A minimal ONNX graph writer over the {@code OnnxMl} protobuf classes (opset 17, IR 8). Weights go to an
  * {@link ExternalDataFile} as they are added; small constants (shapes, scalars) are stored inline. Every value
- * name must be unique; node names equal their (first) output name.
+ * name must be unique; node names equal their (first) output name. Nodes of ONNX Runtime's contrib domain
+ * ({@link #MS_DOMAIN}) import that domain; a graph without them imports the standard domain only.
  */
 final class OnnxGraph {
     static final int OPSET = 17;
     static final int IR_VERSION = 8;
+    /** ONNX Runtime's contrib operators (DynamicQuantizeMatMul, QuickGelu, ...), opset version 1. */
+    static final String MS_DOMAIN = "com.microsoft";
+    private static final int INT8 = TensorProto.DataType.INT8_VALUE;
     private static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
     private static final int INT64 = TensorProto.DataType.INT64_VALUE;
 
@@ -36,6 +40,7 @@ final class OnnxGraph {
     private final ExternalDataFile data;
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Set<String> names = new HashSet<>();
+    private boolean usesMsDomain;
 
     OnnxGraph(String name, ExternalDataFile data) {
         this.data = data;
@@ -82,15 +87,20 @@ final class OnnxGraph {
 
     /** A float32 initializer written to the external data file now. */
     String weight(String name, float[] values, long... dims) {
+        return external(name, FLOAT, values.length, data -> data.append(values), dims);
+    }
+
+    private String external(String name, int type, long count, java.util.function.Function<ExternalDataFile, ExternalDataFile.Span> write,
+                            long... dims) {
         claim(name);
         long n = 1;
         for (long d : dims) n *= d;
-        if (n != values.length) {
+        if (n != count) {
             throw new IllegalArgumentException("initializer '" + name + "' has shape " + Arrays.toString(dims) + " (" + n
-                    + " values) but " + values.length + " values were given");
+                    + " values) but " + count + " values were given");
         }
-        ExternalDataFile.Span span = data.append(values);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
+        ExternalDataFile.Span span = write.apply(data);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
                 .addExternalData(entry("location", data.location()))
                 .addExternalData(entry("offset", Long.toString(span.offset())))
@@ -98,6 +108,11 @@ final class OnnxGraph {
         for (long d : dims) t.addDims(d);
         graph.addInitializer(t);
         return name;
+    }
+
+    /** An int8 initializer written to the external data file now. */
+    String int8Weight(String name, byte[] values, long... dims) {
+        return external(name, INT8, values.length, data -> data.append(values), dims);
     }
 
     /** An inline int64 vector constant (shapes, axes, indices); identical constants are shared. */
@@ -143,12 +158,24 @@ final class OnnxGraph {
         return output;
     }
 
+    /** Adds a single-output node of ONNX Runtime's contrib domain ({@link #MS_DOMAIN}), named after its output. */
+    String msNode(String op, String output, List<String> inputs, Attr... attrs) {
+        usesMsDomain = true;
+        addNode(MS_DOMAIN, op, new String[] {output}, inputs, attrs);
+        return output;
+    }
+
     String[] nodeMulti(String op, String[] outputs, List<String> inputs, Attr... attrs) {
+        return addNode("", op, outputs, inputs, attrs);
+    }
+
+    private String[] addNode(String domain, String op, String[] outputs, List<String> inputs, Attr... attrs) {
         for (String in : inputs) {
             if (!in.isEmpty() && !names.contains(in)) throw new IllegalStateException(op + " node '" + outputs[0] + "' reads undefined value '" + in + "'");
         }
         for (String out : outputs) claim(out);
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(outputs[0]).addAllInput(inputs);
+        if (!domain.isEmpty()) n.setDomain(domain);
         for (String out : outputs) n.addOutput(out);
         for (Attr a : attrs) n.addAttribute(a.proto());
         graph.addNode(n);
@@ -209,11 +236,12 @@ final class OnnxGraph {
     // ---------------------------------------------------------------- model
 
     ModelProto model(String producer, String doc, List<StringStringEntryProto> metadata) {
-        return ModelProto.newBuilder()
+        ModelProto.Builder m = ModelProto.newBuilder()
                 .addAllMetadataProps(metadata)
                 .setIrVersion(IR_VERSION)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .setProducerName(producer)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        if (usesMsDomain) m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1));
+        return m.setProducerName(producer)
                 .setDocString(doc)
                 .setGraph(graph)
                 .build();

@@ -36,6 +36,7 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
+    private final String backend;
     private final int imageSize;
     private final int taps, tokens, embedDim;
     private final int intraOpThreads;
@@ -62,6 +63,7 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
             throw new EngineException(modelFile + ": output '" + ScoringGraphBuilder.OUTPUT_PATCH_FEATURES
                     + "' expected shape [K, batch, T, E] but found " + Arrays.toString(feats));
         }
+        this.backend = "onnxruntime-cpu" + precisionSuffix(session); // "onnxruntime-cpu-int8" for an INT8 graph
         this.imageSize = (int) in[2];
         this.taps = (int) feats[0];
         this.tokens = (int) feats[2];
@@ -103,7 +105,17 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
     public int imageSize() { return imageSize; }
 
     @Override
-    public String backend() { return "onnxruntime-cpu"; }
+    public String backend() { return backend; }
+
+    /** "-int8" when the graph's metadata names a precision other than FP32 ({@link ScoringGraphBuilder#PRECISION_METADATA}). */
+    private static String precisionSuffix(OrtSession session) {
+        try {
+            String p = session.getMetadata().getCustomMetadata().get(ScoringGraphBuilder.PRECISION_METADATA);
+            return p == null || p.isBlank() ? "" : "-" + p;
+        } catch (OrtException e) {
+            throw new EngineException("cannot read the model's metadata: " + e.getMessage(), e);
+        }
+    }
 
     /** K, the number of feature taps. */
     public int taps() { return taps; }
