@@ -205,8 +205,8 @@ public final class RecipeBook {
         if (model == null) return new BankState(null, "NONE", 0, 0, null, null);
         String fp = fingerprint(model), key = r.id() + "@" + fp, id = model.name() + "/" + model.version();
         Prepared p = banks.get(key);
-        if (p == null) p = store.readBank(r, fp).map(s -> new Prepared(s.bank(), s.info())).orElse(null);
-        if (p != null) return new BankState(id, "READY", p.bank().size(), p.bank().bytes(), null, p.info().threshold());
+        RecipeStore.BankInfo info = p != null ? p.info() : store.readBankInfo(r, fp).orElse(null);
+        if (info != null) return new BankState(id, "READY", info.patches(), info.bytes(), null, info.threshold());
         if (building.contains(key)) return new BankState(id, "BUILDING", 0, 0, null, null);
         String error = failures.get(key);
         if (error != null) return new BankState(id, "FAILED", 0, 0, error, null);

@@ -26,6 +26,22 @@ public record RecipeSettings(Integer k, Roi roi, Tiles tiles, Mode mode) {
 
     public static RecipeSettings defaults() { return new RecipeSettings(null, null, null, Mode.FUSED); }
 
+    /**
+     * Settings from JSON {@code {"k", "roi": {"x", "y", "width", "height"}, "tiles": {"rows", "cols", "overlap"}, "mode"}}
+     * (each optional; null or blank text = defaults); unknown fields and bad values are a {@link RecipeException}.
+     */
+    public static RecipeSettings parse(String json) {
+        if (json == null || json.isBlank()) return defaults();
+        try {
+            RecipeSettings s = RecipeStore.JSON.readValue(json, RecipeSettings.class);
+            return s == null ? defaults() : s;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            Throwable t = e;
+            while (t.getCause() != null && !(t instanceof RecipeException)) t = t.getCause();
+            throw new RecipeException(t instanceof RecipeException ? t.getMessage() : "settings: " + e.getOriginalMessage(), e);
+        }
+    }
+
     /** The number of tiles an image is cut into (1 without tiling). */
     public int tileCount() { return tiles == null ? 1 : tiles.count(); }
 

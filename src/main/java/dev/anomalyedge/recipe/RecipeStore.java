@@ -210,6 +210,19 @@ public final class RecipeStore {
         }
     }
 
+    /** The figures of the stored bank of {@code r} for {@code fingerprint} (without reading the bank), empty when none. */
+    public Optional<BankInfo> readBankInfo(Recipe r, String fingerprint) {
+        Path banks = dir.resolve(r.name()).resolve("banks");
+        Path npy = banks.resolve(fingerprint + ".npy"), info = banks.resolve(fingerprint + ".json");
+        if (!Files.exists(npy) || !Files.exists(info)) return Optional.empty();
+        try {
+            BankInfo i = JSON.readValue(Files.readAllBytes(info), BankInfo.class);
+            return r.id().equals(i.recipeId()) ? Optional.of(i) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Stores a bank and its figures (each file temp + rename); a recipe deleted meanwhile is not recreated. */
     public void writeBank(Recipe r, String fingerprint, MemoryBank bank, BankInfo info) throws IOException {
         Path banks = dir.resolve(r.name()).resolve("banks");
