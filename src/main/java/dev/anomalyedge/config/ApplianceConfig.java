@@ -87,8 +87,11 @@ public interface ApplianceConfig {
         @WithName("default")
         Optional<String> defaultRecipe();
 
-        /** The recipes folder; unset = {@code <appliance.models.dir>/recipes}. */
-        Optional<Path> dir();
+        /**
+         * The recipes folder; unset = {@code <appliance.models.dir>/recipes}, on the models volume. A string, not a path,
+         * like the hot folder's: its default is not in the working directory, so deployments need not set it.
+         */
+        Optional<String> dir();
 
         /** Long side of the stored map (and overlay) of an inspection with a region of interest or tiles, in pixels. */
         @WithName("max-map-side")

@@ -122,7 +122,7 @@ public class Appliance {
             if (recipes != null && models.current() != null) recipes.retainOnly(models.current());
             router.modelChanged(models.current());
         });
-        recipes = new RecipeBook(new RecipeStore(config.recipes().dir().orElse(config.models().dir().resolve("recipes"))),
+        recipes = new RecipeBook(new RecipeStore(config.recipes().dir().map(java.nio.file.Path::of).orElse(config.models().dir().resolve("recipes"))),
                 new ImageDecoder(config.limits().maxPixels(), config.limits().maxDecodedBytes()), config.batching().maxBatchSize(),
                 config.recipes().maxMapSide());
         RecipeBook book = recipes;
