@@ -41,6 +41,7 @@ public class ProblemMappers {
             case UNAVAILABLE -> Response.fromResponse(Problem.response(Response.Status.SERVICE_UNAVAILABLE, "Service unavailable", e.getMessage()))
                     .header("Retry-After", "1").build();
             case DEADLINE_EXCEEDED -> Problem.response(Response.Status.GATEWAY_TIMEOUT, "Deadline exceeded", e.getMessage());
+            case NOT_FOUND -> Problem.response(Response.Status.NOT_FOUND, "Not found", e.getMessage());
             case INTERNAL -> {
                 LOG.error("inspection failed", e);
                 yield Problem.response(Response.Status.INTERNAL_SERVER_ERROR, "Inference failed", e.getMessage());

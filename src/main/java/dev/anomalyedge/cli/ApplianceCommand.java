@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, ExportCommand.class, InspectCommand.class, DemoCommand.class, RandomClipCommand.class,
                 BenchmarkCommand.class, BuildEngineCommand.class, LoadTestCommand.class, TrainCommand.class,
                 EvaluateCommand.class, CalibrateCommand.class, BenchmarkTrainingCommand.class,
-                TrtParityCommand.class})
+                TrtParityCommand.class, RecipeCommand.class})
 public class ApplianceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -76,6 +76,29 @@ public interface ApplianceConfig {
         String deviceId();
     }
 
+    Recipes recipes();
+
+    /**
+     * {@code appliance.recipes.*}: recipes (good reference images per part type, an optional region of interest and
+     * tiling, a calibrated threshold), one folder each under {@link #dir()}.
+     */
+    interface Recipes {
+        /** The recipe of inspections that name none; unset = plain zero-shot. An unknown name fails those inspections (unknown_recipe). */
+        @WithName("default")
+        Optional<String> defaultRecipe();
+
+        /**
+         * The recipes folder; unset = {@code <appliance.models.dir>/recipes}, on the models volume. A string, not a path,
+         * like the hot folder's: its default is not in the working directory, so deployments need not set it.
+         */
+        Optional<String> dir();
+
+        /** Long side of the stored map (and overlay) of an inspection with a region of interest or tiles, in pixels. */
+        @WithName("max-map-side")
+        @WithDefault("1024")
+        int maxMapSide();
+    }
+
     HotFolder hotfolder();
 
     /**

@@ -200,10 +200,11 @@ public final class Calibrator {
         }
     }
 
-    private record Threshold(double value, String rule) {}
+    /** A threshold and the rule that gave it. */
+    public record Threshold(double value, String rule) {}
 
     /** The good-only rule of the class comment, for values in [0, hi]. */
-    static Threshold goodQuantile(float[] values, double rate, double hi) {
+    public static Threshold goodQuantile(float[] values, double rate, double hi) {
         float[] s = values.clone();
         Arrays.sort(s);
         int n = s.length;

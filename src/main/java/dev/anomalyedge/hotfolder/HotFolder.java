@@ -40,8 +40,8 @@ import java.util.function.LongSupplier;
  * {@code <stem>.json}, the result document REST answers, beside it. The adapter translates a file into one call of
  * {@link Inspections#trigger(Inspections.Image, String)} and moves the file; it holds no inspection logic.
  *
- * <p><b>Which files.</b> Regular files directly in {@code D} (sub-folders are left alone: they are reserved, e.g. for
- * recipes later) whose extension is an image's ({@code png jpg jpeg bmp}); dot-files and {@code *.tmp}/{@code *.part}
+ * <p><b>Which files.</b> Regular files directly in {@code D} (sub-folders are left alone: the adapter watches each
+ * recipe's sub-folder {@code D/<recipe>/} with a folder of its own, whose files are inspected with that recipe) whose extension is an image's ({@code png jpg jpeg bmp}); dot-files and {@code *.tmp}/{@code *.part}
  * are ignored silently, other extensions are logged once. A file is taken once it is complete: its size and
  * modification time stayed the same for {@code stable-for} (a file renamed into the folder is complete at once and
  * passes this at its first look after {@code stable-for}). A file over the upload limit becomes an ERROR result
@@ -113,6 +113,8 @@ public final class HotFolder implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean abandoned;
     private volatile WatchService watch;
+    /** The recipe of this folder's files (its name, for a recipe's sub-folder), or null. */
+    private final String recipe;
     private volatile Thread worker;
 
     private record Seen(long size, long modified, long since) {}
@@ -129,6 +131,13 @@ public final class HotFolder implements AutoCloseable {
      */
     public HotFolder(Path dir, Duration pollInterval, Duration stableFor, long maxBytes, Inspections inspections,
                      ObjectMapper json, BooleanSupplier serving, LongSupplier nanoClock) {
+        this(dir, pollInterval, stableFor, maxBytes, inspections, json, serving, nanoClock, null);
+    }
+
+    /** As above, inspecting every file with recipe {@code recipe} (null: the appliance's default, if any). */
+    public HotFolder(Path dir, Duration pollInterval, Duration stableFor, long maxBytes, Inspections inspections,
+                     ObjectMapper json, BooleanSupplier serving, LongSupplier nanoClock, String recipe) {
+        this.recipe = recipe;
         this.dir = dir;
         this.processed = dir.resolve(PROCESSED);
         this.inflight = processed.resolve(INFLIGHT);
@@ -368,7 +377,7 @@ public final class HotFolder implements AutoCloseable {
     /** Inspects a claimed file (one call) and files it with its result; false when it could not be filed. */
     private boolean inspectAndFile(Path claimed) {
         String name = claimed.getFileName().toString();
-        InspectionResult result = inspections.trigger(new FileImage(claimed, source(name), maxBytes), stem(name));
+        InspectionResult result = inspections.trigger(new FileImage(claimed, source(name), maxBytes), stem(name), recipe);
         if (abandoned) return false; // the stop gave up waiting: the next start inspects it again
         try {
             Path filed = file(claimed, result);

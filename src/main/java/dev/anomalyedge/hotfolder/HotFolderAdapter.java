@@ -45,6 +45,8 @@ public class HotFolderAdapter {
     ObjectMapper json;
 
     private HotFolder folder;
+    /** One more folder per recipe sub-folder present at start, {@code <dir>/<recipe>/}. */
+    private final java.util.List<HotFolder> recipeFolders = new java.util.ArrayList<>();
 
     void onStart(@Observes @Priority(START_PRIORITY) StartupEvent event) {
         if (Boolean.getBoolean(Appliance.COMMAND_MODE) || !settings.enabled()) return;
@@ -59,6 +61,41 @@ public class HotFolderAdapter {
             folder = f;
         } catch (IOException e) {
             LOG.errorf(e, "the hot folder %s cannot be used: it is off", settings.dir().get());
+            return;
+        }
+        startRecipeFolders(settings.dir().get());
+    }
+
+    /**
+     * A hot folder for each sub-folder of {@code dir} named like a recipe (not {@code processed}, not hidden), present at
+     * start: its files are inspected with that recipe and filed in its own {@code processed/}. A sub-folder whose
+     * recipe does not exist files its images as {@code unknown_recipe} ERROR results.
+     */
+    private void startRecipeFolders(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> subs = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path sub : subs.filter(java.nio.file.Files::isDirectory).sorted().toList()) {
+                String name = sub.getFileName().toString();
+                if (name.equals(HotFolder.PROCESSED) || !recipeName(name)) continue;
+                HotFolder f = new HotFolder(sub, settings.pollInterval(), settings.stableFor(), settings.maxBytes(), inspections, json,
+                        this::serving, System::nanoTime, name);
+                try {
+                    f.start();
+                    recipeFolders.add(f);
+                } catch (IOException e) {
+                    LOG.errorf(e, "the hot folder %s (recipe %s) cannot be used: it is off", sub, name);
+                }
+            }
+        } catch (IOException e) {
+            LOG.errorf(e, "the hot folder %s: cannot list its recipe sub-folders", dir);
+        }
+    }
+
+    private static boolean recipeName(String name) {
+        try {
+            dev.anomalyedge.recipe.RecipeStore.checkName(name);
+            return true;
+        } catch (dev.anomalyedge.recipe.RecipeException e) {
+            return false;
         }
     }
 
@@ -66,6 +103,8 @@ public class HotFolderAdapter {
         HotFolder f = folder;
         folder = null;
         if (f != null) f.close();
+        for (HotFolder r : recipeFolders) r.close();
+        recipeFolders.clear();
     }
 
     /** Files are taken only while a model serves (READY, or FAULT: still inspecting). */

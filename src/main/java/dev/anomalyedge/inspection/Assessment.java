@@ -17,7 +17,14 @@ public record Assessment(float score, float[] map, Calibration.Verdict verdict, 
 
     /** Judges {@code score} and {@code map} (side {@code size}) against {@code calibration}. */
     public static Assessment of(float score, float[] map, int size, Calibration calibration, InspectionResult.Model model) {
-        if (map.length != size * size) throw new IllegalArgumentException("a " + size + "² map has " + size * size + " values, got " + map.length);
+        return of(score, map, size, size, calibration, model);
+    }
+
+    /** Judges {@code score} and a {@code width × height} {@code map} against {@code calibration}. */
+    public static Assessment of(float score, float[] map, int width, int height, Calibration calibration, InspectionResult.Model model) {
+        if (map.length != (long) width * height) {
+            throw new IllegalArgumentException("a " + width + "x" + height + " map has " + (long) width * height + " values, got " + map.length);
+        }
         Double pixelThreshold = calibration.pixelThreshold();
         double max = Double.NEGATIVE_INFINITY;
         double sum = 0;
@@ -29,6 +36,6 @@ public record Assessment(float score, float[] map, Calibration.Verdict verdict, 
         }
         Double fraction = pixelThreshold == null ? null : (double) above / map.length;
         return new Assessment(score, map, calibration.verdict(score), calibration.normalisedScore(score), calibration.imageThreshold(),
-                new InspectionResult.MapStats(size, max, sum / map.length, pixelThreshold, fraction), model);
+                new InspectionResult.MapStats(Math.max(width, height), max, sum / map.length, pixelThreshold, fraction, width, height), model);
     }
 }

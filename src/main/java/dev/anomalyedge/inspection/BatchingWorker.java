@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Dynamic batching: requests wait in a bounded queue for one inference thread, which takes the first waiting request
- * and up to {@code min(maxBatch, model.batchSize()) − 1} more (the model's batch size as its warm-up chose it,
- * {@link BatchSizing}) that arrive within {@code maxWait} for the same model, runs them as one batch and
- * completes each request's future. A full queue refuses new requests at once; a request whose deadline passed before
+ * and more that arrive within {@code maxWait} for the same model and recipe, up to {@code min(maxBatch, model.batchSize())}
+ * images (the model's batch size as its warm-up chose it, {@link BatchSizing}; a recipe's request brings all its tiles, and
+ * one with more tiles than that runs alone, in engine calls of that size), runs them as one batch and completes each
+ * request's future. A full queue refuses new requests at once; a request whose deadline passed before
  * its batch ran is completed with {@link DeadlineExceededException} without running.
  */
 public final class BatchingWorker implements AutoCloseable {
@@ -30,26 +31,47 @@ public final class BatchingWorker implements AutoCloseable {
         void expired();
     }
 
-    /** One image for one model; {@code model} is referenced by the request until it completes. */
+    /**
+     * One image for one model; {@code model} is referenced by the request until it completes. With a recipe the image
+     * is several tiles, all scored in the same batch, by the recipe's {@link InspectionPlan}.
+     */
     public static final class Job {
         final LoadedModel model;
-        final float[] image;
+        final List<float[]> tiles;
+        final InspectionPlan plan;
         final long enqueuedNanos;
         final long deadlineNanos;
         final CompletableFuture<Scored> result = new CompletableFuture<>();
 
         public Job(LoadedModel model, float[] image, long deadlineNanos) {
+            this(model, List.of(image), null, deadlineNanos);
+        }
+
+        /** @param plan null = today's zero-shot path */
+        public Job(LoadedModel model, List<float[]> tiles, InspectionPlan plan, long deadlineNanos) {
+            if (tiles.isEmpty()) throw new IllegalArgumentException("a job needs at least one image");
             this.model = model;
-            this.image = image;
+            this.tiles = List.copyOf(tiles);
+            this.plan = plan;
             this.enqueuedNanos = System.nanoTime();
             this.deadlineNanos = deadlineNanos;
         }
 
+        private Object batchKey() { return plan == null ? null : plan.batchKey(); }
+
         public CompletableFuture<Scored> result() { return result; }
     }
 
-    /** A scored image: score, smoothed map [S*S], batch it ran in and the times spent. */
-    public record Scored(float score, float[] map, int size, int batchSize, long queueNanos, long inferenceNanos) {}
+    /**
+     * A scored image: score and smoothed map [S*S] of its first tile, every tile's (one without a recipe), the batch it
+     * ran in (in images), the times spent, and the recipe's threshold (null without one, or uncalibrated).
+     */
+    public record Scored(float score, float[] map, int size, int batchSize, long queueNanos, long inferenceNanos,
+                         List<EngineBatches.Scored> tiles, Double threshold) {
+        public Scored(float score, float[] map, int size, int batchSize, long queueNanos, long inferenceNanos) {
+            this(score, map, size, batchSize, queueNanos, inferenceNanos, List.of(new EngineBatches.Scored(score, map)), null);
+        }
+    }
 
     private final BlockingQueue<Job> queue;
     private final int maxBatch;
@@ -89,16 +111,19 @@ public final class BatchingWorker implements AutoCloseable {
                 int limit = Math.min(maxBatch, first.model.batchSize()); // the model's measured choice, at most maxBatch
                 List<Job> batch = new ArrayList<>(limit);
                 batch.add(first);
+                int images = first.tiles.size();
                 long until = System.nanoTime() + maxWaitNanos;
-                while (batch.size() < limit) {
+                while (images < limit) {
                     long left = until - System.nanoTime();
                     Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) break;
-                    if (next.model != first.model) {
+                    if (next.model != first.model || !java.util.Objects.equals(next.batchKey(), first.batchKey())
+                            || images + next.tiles.size() > limit) {
                         carried = next;
                         break;
                     }
                     batch.add(next);
+                    images += next.tiles.size();
                 }
                 run(batch);
             } catch (InterruptedException e) {
@@ -160,24 +185,51 @@ public final class BatchingWorker implements AutoCloseable {
         LoadedModel model = live.get(0).model;
         if (!model.acquire()) throw new IllegalStateException("model " + model.name() + "/" + model.version() + " was closed");
         try {
-            score(model.engine(), live);
+            model.withEngine(engine -> {
+                score(model, engine, live);
+                return null;
+            });
         } finally {
             model.release();
         }
     }
 
-    private void score(AnomalyEngine engine, List<Job> live) {
+    private void score(LoadedModel model, AnomalyEngine engine, List<Job> live) {
         int s = engine.imageSize();
-        float[] input = EngineBatches.pack(live.stream().map(j -> j.image).toList(), s);
+        InspectionPlan plan = live.get(0).plan;
+        if (plan == null && live.stream().allMatch(j -> j.tiles.size() == 1)) {
+            float[] input = EngineBatches.pack(live.stream().map(j -> j.tiles.get(0)).toList(), s);
+            long t0 = System.nanoTime();
+            AnomalyEngine.ScoreBatch out = engine.score(input, live.size()); // a failure answers every job (run)
+            long inference = System.nanoTime() - t0;
+            listener.batch(live.size(), inference);
+            for (int i = 0; i < live.size(); i++) {
+                Job j = live.get(i);
+                long queueNanos = t0 - j.enqueuedNanos;
+                listener.queued(queueNanos);
+                j.result.complete(new Scored(out.score(i), out.map(i), s, live.size(), queueNanos, inference));
+            }
+            return;
+        }
+        // a recipe: every tile of every job, scored by the plan (against its bank for this model), in engine calls of the
+        // model's batch size
+        int calls = Math.min(maxBatch, model.batchSize());
+        List<float[]> tiles = new ArrayList<>();
+        for (Job j : live) tiles.addAll(j.tiles);
         long t0 = System.nanoTime();
-        AnomalyEngine.ScoreBatch out = engine.score(input, live.size()); // a failure answers every job (run)
+        InspectionPlan.Scoring out = plan != null ? plan.score(model, tiles, calls)
+                : new InspectionPlan.Scoring(EngineBatches.score(engine, tiles, calls), null);
+        if (out.tiles().size() != tiles.size()) throw new IllegalStateException(out.tiles().size() + " scores for " + tiles.size() + " tiles");
         long inference = System.nanoTime() - t0;
-        listener.batch(live.size(), inference);
-        for (int i = 0; i < live.size(); i++) {
-            Job j = live.get(i);
+        listener.batch(tiles.size(), inference);
+        int from = 0;
+        for (Job j : live) {
+            List<EngineBatches.Scored> mine = List.copyOf(out.tiles().subList(from, from + j.tiles.size()));
+            from += j.tiles.size();
             long queueNanos = t0 - j.enqueuedNanos;
             listener.queued(queueNanos);
-            j.result.complete(new Scored(out.score(i), out.map(i), s, live.size(), queueNanos, inference));
+            j.result.complete(new Scored(mine.get(0).score(), mine.get(0).map(), s, tiles.size(), queueNanos, inference, mine,
+                    out.threshold()));
         }
     }
 

@@ -17,6 +17,8 @@ public enum ErrorCode {
     UNDECODABLE(12, InspectionException.Kind.UNPROCESSABLE),
     /** 13: upload, pixel count or decoded size over the configured limit. */
     TOO_LARGE(13, InspectionException.Kind.TOO_LARGE),
+    /** 14: the inspection asked for a recipe the appliance does not have (REST answers 404). */
+    UNKNOWN_RECIPE(14, InspectionException.Kind.NOT_FOUND),
     /** 20: the inspection queue is full; retry. */
     QUEUE_FULL(20, InspectionException.Kind.UNAVAILABLE),
     /** 21: no model is loaded (yet). */
@@ -57,6 +59,7 @@ public enum ErrorCode {
             case UNAVAILABLE -> NOT_SERVING;
             case DEADLINE_EXCEEDED -> DEADLINE_EXCEEDED;
             case INTERNAL -> INTERNAL;
+            case NOT_FOUND -> UNKNOWN_RECIPE;
         };
     }
 }

@@ -19,7 +19,9 @@ public class InspectionException extends RuntimeException {
         /** 504: the per-request deadline passed. */
         DEADLINE_EXCEEDED,
         /** 500: the engine failed. */
-        INTERNAL
+        INTERNAL,
+        /** 404: what the request names (a recipe) does not exist. */
+        NOT_FOUND
     }
 
     private final ErrorCode code;

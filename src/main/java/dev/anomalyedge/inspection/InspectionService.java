@@ -8,6 +8,8 @@ import dev.anomalyedge.image.PillowImage;
 import java.time.Duration;
 import java.util.function.Function;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +44,36 @@ public final class InspectionService {
     private final int subsampleMinScale;
     private final Function<LoadedModel, Duration> deadline;
     private final Sink sink;
+    private final Recipes recipes;
+
+    /**
+     * Finds the plan of a recipe by name. {@code name} null means "none asked for": the default recipe's plan, or null
+     * for today's zero-shot path; an unknown name is an {@link InspectionException} with {@link ErrorCode#UNKNOWN_RECIPE}.
+     */
+    public interface Recipes {
+        InspectionPlan plan(String name);
+
+        /** No recipes: only the zero-shot path. */
+        Recipes NONE = name -> {
+            if (name == null) return null;
+            throw new InspectionException(ErrorCode.UNKNOWN_RECIPE, "unknown recipe '" + name + "' (this appliance has no recipes)");
+        };
+    }
 
     /** A service with one fixed per-request deadline. */
     public InspectionService(ModelManager models, BatchingWorker worker, ResultStore store, ImageDecoder decoder,
                              DecodeGate gate, int subsampleMinScale, Duration deadline, Sink sink) {
-        this(models, worker, store, decoder, gate, subsampleMinScale, m -> deadline, sink);
+        this(models, worker, store, decoder, gate, subsampleMinScale, m -> deadline, sink, Recipes.NONE);
     }
 
-    /** A service whose per-request deadline depends on the model that scores it (e.g. its measured latency). */
+    /**
+     * A service whose per-request deadline depends on the model that scores it (e.g. its measured latency); a recipe's
+     * request with more tiles than one engine batch holds gets that deadline once per engine batch it needs.
+     */
     public InspectionService(ModelManager models, BatchingWorker worker, ResultStore store, ImageDecoder decoder,
-                             DecodeGate gate, int subsampleMinScale, Function<LoadedModel, Duration> deadline, Sink sink) {
+                             DecodeGate gate, int subsampleMinScale, Function<LoadedModel, Duration> deadline, Sink sink,
+                             Recipes recipes) {
+        this.recipes = recipes;
         if (subsampleMinScale < 0) throw new IllegalArgumentException("subsample min scale must be >= 0 (0 = off), got " + subsampleMinScale);
         this.models = models;
         this.worker = worker;
@@ -70,11 +92,19 @@ public final class InspectionService {
         return await(submit(bytes, source, partId));
     }
 
+    /** Scores one image with recipe {@code recipe} (null: the default one, if any); as {@link #inspect(byte[], String, String)}. */
+    public InspectionResult inspect(byte[] bytes, String source, String partId, String recipe) {
+        return await(submit(bytes, source, partId, recipe));
+    }
+
     /** An image decoded and queued for scoring; {@link #await} finishes it on the caller's thread. */
     public static final class Pending {
         private final LoadedModel model;
         private final BatchingWorker.Job job;
         private final PillowImage resized;
+        private final InspectionPlan plan;
+        private final InspectionPlan.Stitcher stitcher;
+        private final String recipe;
         private final String source;
         private final String partId;
         private final long start;
@@ -82,8 +112,12 @@ public final class InspectionService {
         /** The bytes as received, for the sink (they are not kept in the result). */
         private final byte[] input;
 
-        private Pending(LoadedModel model, BatchingWorker.Job job, PillowImage resized, String source, String partId,
-                        long start, long decoded, byte[] input) {
+        private Pending(LoadedModel model, BatchingWorker.Job job, PillowImage resized, InspectionPlan plan,
+                        InspectionPlan.Stitcher stitcher, String recipe, String source, String partId, long start, long decoded,
+                        byte[] input) {
+            this.plan = plan;
+            this.stitcher = stitcher;
+            this.recipe = recipe;
             this.input = input;
             this.model = model;
             this.job = job;
@@ -100,11 +134,19 @@ public final class InspectionService {
      * {@link InspectionException} that carries the ERROR result already stored and handed to the sink.
      */
     public Pending submit(byte[] bytes, String source, String partId) {
+        return submit(bytes, source, partId, null);
+    }
+
+    /** As {@link #submit(byte[], String, String)} with recipe {@code recipe} (null: the default one, if any). */
+    public Pending submit(byte[] bytes, String source, String partId, String recipe) {
         long start = System.nanoTime();
+        String named = recipe;
         try {
-            return queue(bytes, source, partId, start);
+            InspectionPlan plan = recipes.plan(recipe);
+            named = plan == null ? null : plan.recipe();
+            return queue(bytes, source, partId, plan, start);
         } catch (InspectionException e) {
-            throw failed(e, bytes, source, partId, start);
+            throw failed(e, bytes, source, partId, named, start);
         }
     }
 
@@ -115,20 +157,20 @@ public final class InspectionService {
      * result is returned as it is.
      */
     public InspectionException failed(InspectionException e, String source, String partId) {
-        return failed(e, null, source, partId, System.nanoTime());
+        return failed(e, null, source, partId, null, System.nanoTime());
     }
 
-    private InspectionException failed(InspectionException e, byte[] input, String source, String partId, long start) {
+    private InspectionException failed(InspectionException e, byte[] input, String source, String partId, String recipe, long start) {
         if (e.result() != null) return e;
         LoadedModel m = models.current();
-        InspectionResult r = InspectionResult.failed(partId, source, e.code(), e.getMessage(), m == null ? null : m.identity(),
+        InspectionResult r = InspectionResult.failed(partId, source, e.code(), e.getMessage(), m == null ? null : m.identity(), recipe,
                 (System.nanoTime() - start) / 1e6);
         store.put(r);
         sink.accept(r, input);
         return e.withResult(r);
     }
 
-    private Pending queue(byte[] bytes, String source, String partId, long start) {
+    private Pending queue(byte[] bytes, String source, String partId, InspectionPlan plan, long start) {
         if (bytes == null || bytes.length == 0) {
             throw new InspectionException(InspectionException.Kind.BAD_REQUEST, "empty request body: send the image bytes");
         }
@@ -136,17 +178,55 @@ public final class InspectionService {
         if (model == null) throw new InspectionException(ErrorCode.NO_MODEL, "no model is loaded yet");
         boolean handedOver = false;
         try {
-            Preprocessing.Input input = gate.run(source, () -> prepare(bytes, source, model.imageSize()));
-            long decoded = System.nanoTime();
-            BatchingWorker.Job job = new BatchingWorker.Job(model, input.tensor(), start + deadline.apply(model).toNanos());
+            BatchingWorker.Job job;
+            Pending pending;
+            if (plan == null) {
+                Preprocessing.Input input = gate.run(source, () -> prepare(bytes, source, model.imageSize()));
+                job = new BatchingWorker.Job(model, input.tensor(), start + deadline.apply(model).toNanos());
+                pending = new Pending(model, job, input.resized(), null, null, null, source, partId, start, System.nanoTime(), bytes);
+            } else {
+                Tiled tiled = gate.run(source, () -> prepare(bytes, source, model.imageSize(), plan));
+                job = new BatchingWorker.Job(model, tiled.tensors(), plan, start + deadline(model, tiled.tensors().size()).toNanos());
+                pending = new Pending(model, job, tiled.first(), plan, tiled.stitcher(), plan.recipe(), source, partId, start,
+                        System.nanoTime(), bytes);
+            }
             if (!worker.offer(job)) {
                 throw new InspectionException(ErrorCode.QUEUE_FULL,
                         "inspection queue is full (" + worker.queued() + " waiting); retry shortly");
             }
             handedOver = true;
-            return new Pending(model, job, input.resized(), source, partId, start, decoded, bytes);
+            return pending;
         } finally {
             if (!handedOver) model.release();
+        }
+    }
+
+    /** A recipe's tiles as the model's inputs, the first tile's S×S picture, and what stitches their maps. */
+    private record Tiled(List<float[]> tensors, PillowImage first, InspectionPlan.Stitcher stitcher) {}
+
+    /**
+     * The recipe's tiles of an image as the model's inputs: decoded (at full resolution when the recipe has a region of
+     * interest or tiles), cut by the plan, each tile prepared like a whole image; the tiles are garbage on return.
+     */
+    private Tiled prepare(byte[] bytes, String source, int imageSize, InspectionPlan plan) {
+        try {
+            int keep = plan.fullResolution() || subsampleMinScale == 0 ? Integer.MAX_VALUE
+                    : (int) Math.min(Integer.MAX_VALUE, (long) subsampleMinScale * imageSize);
+            PillowImage decoded = decoder.decode(bytes, source, keep, keep);
+            InspectionPlan.Cut cut = plan.cut(decoded, source);
+            Preprocessing preprocessing = new Preprocessing(imageSize, decoder, subsampleMinScale);
+            List<float[]> tensors = new ArrayList<>(cut.tiles().size());
+            PillowImage first = null;
+            for (PillowImage tile : cut.tiles()) {
+                Preprocessing.Input in = preprocessing.prepare(tile);
+                if (first == null) first = in.resized();
+                tensors.add(in.tensor());
+            }
+            return new Tiled(tensors, first, cut.stitcher());
+        } catch (ImageTooLargeException e) {
+            throw new InspectionException(InspectionException.Kind.TOO_LARGE, e.getMessage(), e);
+        } catch (ImageDecodeException e) {
+            throw new InspectionException(InspectionException.Kind.UNPROCESSABLE, e.getMessage(), e);
         }
     }
 
@@ -170,14 +250,20 @@ public final class InspectionService {
         try {
             return finish(p);
         } catch (InspectionException e) {
-            throw failed(e, p.input, p.source, p.partId, p.start);
+            throw failed(e, p.input, p.source, p.partId, p.recipe, p.start);
         }
+    }
+
+    /** The deadline of a request of {@code images} engine inputs: the model's deadline once per engine batch they need. */
+    private Duration deadline(LoadedModel model, int images) {
+        int perBatch = Math.max(1, Math.min(worker.maxBatch(), model.batchSize()));
+        return deadline.apply(model).multipliedBy((images + perBatch - 1) / perBatch);
     }
 
     private InspectionResult finish(Pending p) {
         try {
-            Duration limit = deadline.apply(p.model);
-            long left = p.start + limit.toNanos() - System.nanoTime();
+            Duration limit = Duration.ofNanos(p.job.deadlineNanos - p.start);
+            long left = p.job.deadlineNanos - System.nanoTime();
             BatchingWorker.Scored scored;
             try {
                 scored = p.job.result().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
@@ -188,7 +274,7 @@ public final class InspectionService {
                 }
                 scored = p.job.result().join(); // completed just now
             }
-            return finish(p.model, scored, p.source, p.partId, p.resized, p.start, p.decoded, p.input);
+            return finish(p, scored);
         } catch (ExecutionException | java.util.concurrent.CompletionException e) {
             throw wrap(e.getCause());
         } catch (java.util.concurrent.CancellationException e) {
@@ -210,15 +296,25 @@ public final class InspectionService {
         return new InspectionException(InspectionException.Kind.INTERNAL, "inference failed: " + t.getMessage(), t);
     }
 
-    private InspectionResult finish(LoadedModel model, BatchingWorker.Scored scored, String source, String partId,
-                                    PillowImage resized, long start, long decoded, byte[] input) {
-        Assessment a = Assessment.of(scored.score(), scored.map(), scored.size(), model.calibration(), model.identity());
+    private InspectionResult finish(Pending p, BatchingWorker.Scored scored) {
+        LoadedModel model = p.model;
+        Assessment a;
+        PillowImage base;
+        if (p.plan == null) {
+            a = Assessment.of(scored.score(), scored.map(), scored.size(), model.calibration(), model.identity());
+            base = p.resized;
+        } else {
+            // a recipe: its own threshold (the model's is for zero-shot scores); no pixel threshold
+            InspectionPlan.Stitched st = p.stitcher.stitch(scored.tiles(), p.resized, scored.size());
+            a = Assessment.of(st.score(), st.map(), st.width(), st.height(), new Calibration(scored.threshold(), null), model.identity());
+            base = st.base();
+        }
         long end = System.nanoTime();
-        InspectionResult r = InspectionResult.inspected(UUID.randomUUID().toString(), Instant.now().toString(), partId, source, a,
-                new InspectionResult.Timings((decoded - start) / 1e6, scored.queueNanos() / 1e6, scored.inferenceNanos() / 1e6,
-                        (end - start) / 1e6, scored.batchSize()), resized);
+        InspectionResult r = InspectionResult.inspected(UUID.randomUUID().toString(), Instant.now().toString(), p.partId, p.source, a,
+                p.recipe, new InspectionResult.Timings((p.decoded - p.start) / 1e6, scored.queueNanos() / 1e6,
+                        scored.inferenceNanos() / 1e6, (end - p.start) / 1e6, scored.batchSize()), base);
         store.put(r);
-        sink.accept(r, input);
+        sink.accept(r, p.input);
         return r;
     }
 }

@@ -17,6 +17,8 @@ public final class LoadedModel {
     private final String name;
     private final String version;
     private volatile BatchSizing.Choice sizing; // set once by the warm-up, before the model serves
+    /** Held while a thread uses the engine: the inference worker, and recipe bank builds (engines are not thread-safe). */
+    private final Object engineLock = new Object();
 
     /** A model known by its bundle manifest's name and version. */
     public LoadedModel(ModelBundle bundle, AnomalyEngine engine) {
@@ -44,6 +46,16 @@ public final class LoadedModel {
     }
 
     public String name() { return name; }
+
+    /**
+     * Runs {@code work} with this model's engine, one thread at a time: the inference worker's batches and recipe bank
+     * builds share one engine (TensorRT's execution context is not thread-safe). Take it before any other lock.
+     */
+    public <T> T withEngine(java.util.function.Function<AnomalyEngine, T> work) {
+        synchronized (engineLock) {
+            return work.apply(engine);
+        }
+    }
 
     public String version() { return version; }
 

@@ -24,6 +24,7 @@ public final class ModelManager implements AutoCloseable {
     private final AtomicReference<LoadedModel> active = new AtomicReference<>();
     private final Object activation = new Object();
     private final Runnable onSwap;
+    private volatile java.util.function.Consumer<LoadedModel> beforeSwap = m -> { };
 
     /** A manager that warms each model up with {@code sizing}, which measures and chooses its batch size and deadline. */
     public ModelManager(ModelRepository repository, Function<ModelBundle, AnomalyEngine> engineFactory, BatchSizing sizing,
@@ -41,6 +42,14 @@ public final class ModelManager implements AutoCloseable {
     }
 
     public ModelRepository repository() { return repository; }
+
+    /**
+     * Work to do on a loaded, warmed-up model before it serves (e.g. building the recipes' memory banks for it); a
+     * failure there is logged and does not stop the activation.
+     */
+    public void beforeSwap(java.util.function.Consumer<LoadedModel> prepare) {
+        this.beforeSwap = prepare;
+    }
 
     /** The serving model, or null before the first activation. */
     public LoadedModel current() { return active.get(); }
@@ -77,6 +86,7 @@ public final class ModelManager implements AutoCloseable {
             try {
                 next = load(bundle, engine, name, version);
                 warmUp(next, dir);
+                prepare(next);
                 record(new ModelRepository.ModelRef(name, version));
                 old = active.getAndSet(next);
             } catch (Throwable t) {
@@ -115,6 +125,14 @@ public final class ModelManager implements AutoCloseable {
             next.warmUp(sizing);
         } catch (RuntimeException e) {
             throw new BundleException(dir + ": warm-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void prepare(LoadedModel next) {
+        try {
+            beforeSwap.accept(next);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "model %s/%s: preparing it before it serves failed; it serves anyway", next.name(), next.version());
         }
     }
 

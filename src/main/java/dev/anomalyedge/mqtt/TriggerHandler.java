@@ -19,6 +19,14 @@ public interface TriggerHandler {
      */
     String trigger(byte[] image, String source, String partId);
 
+    /**
+     * As {@link #trigger(byte[], String, String)} with the recipe the trigger asks for (user property {@code recipe}, null
+     * when none: the appliance's default recipe, if any).
+     */
+    default String trigger(byte[] image, String source, String partId, String recipe) {
+        return trigger(image, source, partId);
+    }
+
     /** The queue_full ERROR result for a trigger refused because too many are waiting already; returns at once. */
     String queueFull(String source, String partId);
 }

@@ -23,7 +23,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
  * at once with the queue_full ERROR result. Every trigger with a Response Topic gets exactly one response; one
  * without gets none there (its result still goes to {@code …/result}).
  *
- * <p>The part id is the user property {@code part_id}. The subscription (QoS 1) is made again on every connect,
+ * <p>The part id is the user property {@code part_id}, the recipe the user property {@code recipe}. The subscription (QoS 1) is made again on every connect,
  * because the client connects with clean start and so the broker forgets it with each connection.
  */
 final class TriggerSubscriber implements AutoCloseable {
@@ -31,6 +31,8 @@ final class TriggerSubscriber implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TriggerSubscriber.class);
 
     static final String PART_ID_PROPERTY = "part_id";
+    /** The user property that selects a recipe (none: the appliance's default recipe, if any). */
+    static final String RECIPE_PROPERTY = "recipe";
     private static final long CLOSE_TIMEOUT_S = 30;
 
     /** Where the answers go: the publisher's store-and-forward queue. */
@@ -86,6 +88,11 @@ final class TriggerSubscriber implements AutoCloseable {
         return topic;
     }
 
+    private static String userProperty(Mqtt5Publish message, String name) {
+        return message.getUserProperties().asList().stream().filter(p -> p.getName().toString().equals(name))
+                .map(p -> p.getValue().toString()).findFirst().orElse(null);
+    }
+
     /** On the client's thread: hands the trigger to the executor, or answers queue_full at once. */
     private void onMessage(Mqtt5Publish message) {
         String from = message.getTopic().toString();
@@ -93,14 +100,13 @@ final class TriggerSubscriber implements AutoCloseable {
             return;   // cannot happen: the filter has no wildcard
         }
         String source = "mqtt:" + from;
-        String partId = message.getUserProperties().asList().stream()
-                .filter(p -> p.getName().toString().equals(PART_ID_PROPERTY))
-                .map(p -> p.getValue().toString()).findFirst().orElse(null);
+        String partId = userProperty(message, PART_ID_PROPERTY);
+        String recipe = userProperty(message, RECIPE_PROPERTY);
         String responseTopic = message.getResponseTopic().map(Object::toString).orElse(null);
         byte[] correlation = message.getCorrelationData().map(TriggerSubscriber::bytes).orElse(null);
         byte[] image = message.getPayloadAsBytes();
         try {
-            executor.execute(() -> answer(responseTopic, correlation, () -> handler.trigger(image, source, partId)));
+            executor.execute(() -> answer(responseTopic, correlation, () -> handler.trigger(image, source, partId, recipe)));
         } catch (RejectedExecutionException e) {
             answer(responseTopic, correlation, () -> handler.queueFull(source, partId));
         }

@@ -19,6 +19,8 @@ import dev.anomalyedge.inspection.InspectionService;
 import dev.anomalyedge.inspection.LoadedModel;
 import dev.anomalyedge.inspection.ModelManager;
 import dev.anomalyedge.inspection.ResultStore;
+import dev.anomalyedge.recipe.RecipeBook;
+import dev.anomalyedge.recipe.RecipeStore;
 import dev.anomalyedge.mqtt.ModelIdentity;
 import dev.anomalyedge.mqtt.MqttPublisherStats;
 import dev.anomalyedge.mqtt.MqttResultPublisher;
@@ -76,6 +78,7 @@ public class Appliance {
     private MqttResultPublisher mqtt;
     private SparkplugNode sparkplug;
     private TrainingJobs training;
+    private volatile RecipeBook recipes;
     private ApplianceMetrics metrics;
     private EngineFactory engines;
     private FaultMonitor faults;
@@ -124,8 +127,14 @@ public class Appliance {
         ModelRepository repository = new ModelRepository(config.models().dir());
         models = new ModelManager(repository, engines::open, sizing, () -> {
             firstModel.countDown();
+            if (recipes != null && models.current() != null) recipes.retainOnly(models.current());
             router.modelChanged(models.current());
         });
+        recipes = new RecipeBook(new RecipeStore(config.recipes().dir().map(java.nio.file.Path::of).orElse(config.models().dir().resolve("recipes"))),
+                new ImageDecoder(config.limits().maxPixels(), config.limits().maxDecodedBytes()), config.batching().maxBatchSize(),
+                config.recipes().maxMapSide());
+        RecipeBook book = recipes;
+        models.beforeSwap(book::prepareAll); // every recipe's bank is ready for a model before it serves
         worker = new BatchingWorker(config.batching().maxBatchSize(), config.batching().maxWait(),
                 config.batching().queueCapacity(), metrics);
         long maxDecodedBytes = config.limits().maxDecodedBytes();
@@ -134,7 +143,8 @@ public class Appliance {
         inspections = new InspectionService(models, worker, new ResultStore(config.results().capacity()),
                 new ImageDecoder(config.limits().maxPixels(), maxDecodedBytes),
                 new DecodeGate(decodeSlots, config.decode().maxWait()), config.decode().subsampleMinScale(),
-                m -> m.sizing() != null ? m.sizing().deadline() : batching.deadline(), router); // the warm-up's deadline
+                m -> m.sizing() != null ? m.sizing().deadline() : batching.deadline(), router, // the warm-up's deadline
+                name -> Recipes.plan(book, name, config.recipes().defaultRecipe().orElse(null)));
         LOG.infof("image decoding: %d at once, at most %d bytes per image, %s", decodeSlots, maxDecodedBytes,
                 config.decode().subsampleMinScale() == 0 ? "never subsampled"
                         : "subsampled from " + 2 * config.decode().subsampleMinScale() + "x the model input on a side");
@@ -270,6 +280,9 @@ public class Appliance {
     LoadedModel current() { return models == null ? null : models.current(); }
 
     InspectionService inspections() { return inspections; }
+
+    /** The recipes; null while not serving. */
+    RecipeBook recipes() { return recipes; }
 
     BatchingWorker worker() { return worker; }
 

@@ -50,6 +50,11 @@ public class Inspections {
      * {@link InspectionException} that carries the ERROR result, published like any result.
      */
     public InspectionResult inspect(Image image, String partId) throws IOException {
+        return inspect(image, partId, null);
+    }
+
+    /** As {@link #inspect(Image, String)} with recipe {@code recipe} (null: appliance.recipes.default, if set). */
+    public InspectionResult inspect(Image image, String partId, String recipe) throws IOException {
         InspectionService pipeline = pipeline();
         byte[] bytes;
         try {
@@ -57,7 +62,7 @@ public class Inspections {
         } catch (InspectionException e) {
             throw pipeline.failed(e, image.source(), partId);
         }
-        return pipeline.inspect(bytes, image.source(), partId);
+        return pipeline.inspect(bytes, image.source(), partId, recipe);
     }
 
     /** Scores one image already in memory; as {@link #inspect(Image, String)}. */
@@ -72,6 +77,11 @@ public class Inspections {
      * the image appliance.limits.max-upload-bytes (too_large). Never throws.
      */
     public InspectionResult trigger(byte[] bytes, String source, String partId) {
+        return trigger(bytes, source, partId, null);
+    }
+
+    /** As {@link #trigger(byte[], String, String)} with recipe {@code recipe} (null: appliance.recipes.default, if set). */
+    public InspectionResult trigger(byte[] bytes, String source, String partId, String recipe) {
         try {
             InspectionService pipeline = pipeline();
             try {
@@ -84,7 +94,7 @@ public class Inspections {
                 return pipeline.failed(new InspectionException(ErrorCode.TOO_LARGE, "image of " + bytes.length
                         + " bytes exceeds " + limit + " bytes (appliance.limits.max-upload-bytes)"), source, partId).result();
             }
-            return pipeline.inspect(bytes, source, partId);
+            return pipeline.inspect(bytes, source, partId, recipe);
         } catch (InspectionException e) {
             if (e.result() != null) return e.result();
             return InspectionResult.failed(partId, source, e.code(), e.getMessage(), null, 0); // not serving: nothing to publish through
@@ -97,6 +107,11 @@ public class Inspections {
      * result. Never throws.
      */
     public InspectionResult trigger(Image image, String partId) {
+        return trigger(image, partId, null);
+    }
+
+    /** As {@link #trigger(Image, String)} with recipe {@code recipe} (null: appliance.recipes.default, if set). */
+    public InspectionResult trigger(Image image, String partId, String recipe) {
         byte[] bytes;
         try {
             bytes = image.read();
@@ -106,7 +121,7 @@ public class Inspections {
         } catch (InspectionException e) {
             return unread(e, image.source(), partId);
         }
-        return trigger(bytes, image.source(), partId);
+        return trigger(bytes, image.source(), partId, recipe);
     }
 
     /** The ERROR result of a trigger whose image could not be read, published like any result (when serving). */
@@ -142,11 +157,16 @@ public class Inspections {
      * answered in request order, a failure becoming that image's error entry (and a rejected-request count).
      */
     public Batch inspectBatch(List<? extends Image> images, String partId) throws IOException {
+        return inspectBatch(images, partId, null);
+    }
+
+    /** As {@link #inspectBatch(List, String)} with recipe {@code recipe} (null: appliance.recipes.default, if set). */
+    public Batch inspectBatch(List<? extends Image> images, String partId, String recipe) throws IOException {
         List<Object> submitted = new ArrayList<>();
         for (Image image : images) {
             try {
                 byte[] bytes = image.read();
-                submitted.add(pipeline().submit(bytes, image.source(), partId));
+                submitted.add(pipeline().submit(bytes, image.source(), partId, recipe));
             } catch (InspectionException e) {
                 submitted.add(e);
             }
@@ -179,13 +199,15 @@ public class Inspections {
         return Heatmap.overlayPng(r.resized(), r.anomalyMap(), ResultRouter.overlayRange(app.current()), Heatmap.DEFAULT_OPACITY);
     }
 
-    /** A recent result's smoothed anomaly map, little-endian float32 [S,S] .npy bytes. */
+    /**
+     * A recent result's smoothed anomaly map, little-endian float32 .npy bytes: [S,S], or [height, width] over the whole
+     * original image (downscaled, see appliance.recipes.max-map-side) for a recipe with a region of interest or tiles.
+     */
     public byte[] anomalyMapNpy(String id) throws IOException {
         InspectionResult r = recent(id);
         Path tmp = Files.createTempFile("map", ".npy");
         try {
-            int s = r.map().size();
-            Npy.writeFloat32(tmp, new long[] {s, s}, r.anomalyMap());
+            Npy.writeFloat32(tmp, new long[] {r.map().height(), r.map().width()}, r.anomalyMap());
             return Files.readAllBytes(tmp);
         } finally {
             Files.deleteIfExists(tmp);

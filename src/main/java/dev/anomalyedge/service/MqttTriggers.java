@@ -27,6 +27,11 @@ final class MqttTriggers implements TriggerHandler {
     }
 
     @Override
+    public String trigger(byte[] image, String source, String partId, String recipe) {
+        return write(inspections.trigger(image, source, partId, recipe));
+    }
+
+    @Override
     public String queueFull(String source, String partId) {
         return write(inspections.triggerQueueFull(source, partId));
     }

@@ -101,6 +101,21 @@ class HotFolderTest {
         }
     }
 
+    /** A recipe's sub-folder inspects its files with that recipe (here one the appliance lacks: unknown_recipe). */
+    @Test
+    void aRecipeSubFolderInspectsWithThatRecipe() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("no-such-recipe"));
+        Files.write(sub.resolve("part-9.png"), png(9, SyntheticParts.Defect.NONE));
+        HotFolder folder = new HotFolder(sub, Duration.ofMillis(50), Duration.ZERO, MAX_BYTES, appliance.inspections(), JSON,
+                appliance::serving, clock::get, "no-such-recipe");
+        assertEquals(1, folder.scanOnce());
+        JsonNode r = read(sub.resolve("processed/ERROR/part-9.json"));
+        assertEquals("no-such-recipe", r.get("recipe").asText());
+        assertEquals("unknown_recipe", r.get("error").get("code").asText());
+        assertEquals(14, r.get("result_code").asInt());
+        assertTrue(Files.isRegularFile(sub.resolve("processed/ERROR/part-9.png")));
+    }
+
     @Test
     void aGoodAndADefectImageAreFiledOnceEachWithTheirResult() throws Exception {
         Files.write(dir.resolve("good-1.png"), png(1, SyntheticParts.Defect.NONE));

@@ -30,9 +30,9 @@ public final class ServingAppliance implements AutoCloseable {
         this.app = app;
         Inspections in = new Inspections() {
             @Override
-            public InspectionResult trigger(Image image, String partId) {
+            public InspectionResult trigger(Image image, String partId, String recipe) {
                 triggers.incrementAndGet();
-                return super.trigger(image, partId);
+                return super.trigger(image, partId, recipe);
             }
         };
         in.app = app;
@@ -49,7 +49,7 @@ public final class ServingAppliance implements AutoCloseable {
 
     public Inspections inspections() { return inspections; }
 
-    /** Image triggers answered so far ({@link Inspections#trigger(Inspections.Image, String)}). */
+    /** Image triggers answered so far ({@link Inspections#trigger(Inspections.Image, String, String)}). */
     public int triggers() { return triggers.get(); }
 
     /** Whether a model serves (READY or FAULT). */
