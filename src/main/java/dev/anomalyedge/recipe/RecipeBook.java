@@ -223,7 +223,7 @@ public final class RecipeBook {
         MemoryBank bank = scorer.bank(flatten(refs.subList(0, k), -1));
         List<Double> good = new ArrayList<>();
         if (k >= 2) {
-            for (int i = 0; i < k; i++) good.add(imageScore(scorer, refs.get(i), scorer.bank(flatten(refs.subList(0, k), i)), s));
+            for (int i = 0; i < k; i++) good.add(imageScore(scorer, refs.get(i), bank.leaveOut(k, i), s)); // same fusion statistics as serving
         }
         for (int i = k; i < refs.size(); i++) good.add(imageScore(scorer, refs.get(i), bank, s));
         for (List<float[]> v : tensors(store.images(r, "validation"), s, prep)) good.add(imageScore(scorer, v, bank, s));

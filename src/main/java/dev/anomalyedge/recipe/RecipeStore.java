@@ -7,17 +7,12 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.anomalyedge.fewshot.MemoryBank;
-import dev.anomalyedge.tensor.Half;
-import dev.anomalyedge.tensor.Npy;
-import dev.anomalyedge.tensor.Tensor;
 import dev.anomalyedge.util.FileTrees;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -198,12 +193,7 @@ public final class RecipeStore {
         try {
             BankInfo i = JSON.readValue(Files.readAllBytes(info), BankInfo.class);
             if (!r.id().equals(i.recipeId())) return Optional.empty();
-            Tensor t = Npy.read(npy);
-            if (t.rank() != 3) throw new IOException(npy + ": a bank is [K, N, E], got " + t.shapeString());
-            float[] f = t.floats();
-            short[] half = new short[f.length];
-            for (int j = 0; j < f.length; j++) half[j] = Half.fromFloat(f[j]);
-            return Optional.of(new StoredBank(MemoryBank.ofHalf((int) t.dim(0), (int) t.dim(1), (int) t.dim(2), half), i));
+            return Optional.of(new StoredBank(MemoryBank.read(npy), i));
         } catch (IOException | RuntimeException e) {
             LOG.warnf("stored bank %s is unreadable, it will be rebuilt: %s", npy, e.getMessage());
             return Optional.empty();
@@ -230,7 +220,7 @@ public final class RecipeStore {
             Optional<Recipe> now = get(r.name());
             if (now.isEmpty() || !now.get().id().equals(r.id())) return; // deleted or replaced while the bank was built
             Files.createDirectories(banks);
-            writeAtomically(banks.resolve(fingerprint + ".npy"), npyFloat16(bank));
+            writeBankFiles(bank, banks.resolve(fingerprint + ".npy"));
             writeAtomically(banks.resolve(fingerprint + ".json"), JSON.writeValueAsBytes(info));
         }
     }
@@ -268,18 +258,20 @@ public final class RecipeStore {
         }
     }
 
-    /** A bank as a little-endian float16 .npy [K, N, E] (format version 1, header padded to 64 bytes). */
-    static byte[] npyFloat16(MemoryBank bank) {
-        String dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (" + bank.taps() + ", " + bank.size() + ", "
-                + bank.embedDim() + "), }";
-        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
-        byte[] header = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.ISO_8859_1);
-        short[] half = bank.halfValues();
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length + 2 * half.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.ISO_8859_1)).put((byte) 1).put((byte) 0)
-                .putShort((short) header.length).put(header);
-        for (short h : half) b.putShort(h);
-        return b.array();
+    /** The bank's .npy and fusion statistics ({@link MemoryBank#write}), each written to a temporary name and renamed. */
+    private static void writeBankFiles(MemoryBank bank, Path npy) throws IOException {
+        Path tmp = npy.resolveSibling(npy.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path tmpStats = tmp.resolveSibling(tmp.getFileName() + ".fusion.json");
+        try {
+            bank.write(tmp);
+            Path stats = npy.resolveSibling(npy.getFileName() + ".fusion.json");
+            if (Files.exists(tmpStats)) Files.move(tmpStats, stats, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            else Files.deleteIfExists(stats);
+            Files.move(tmp, npy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(tmpStats);
+        }
     }
 
     /** A recipe of that name exists already (REST: 409 unless replace=true). */
