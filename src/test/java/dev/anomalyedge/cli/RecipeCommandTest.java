@@ -39,9 +39,11 @@ class RecipeCommandTest {
         assertTrue(json.contains("\"k\" : 2") && json.contains("\"width\" : 220") && json.contains("\"cols\" : 2"), json);
         assertEquals(3, list(dir.resolve("references")).size(), "every good image is kept, the bank takes the first k");
         List<Path> banks = list(dir.resolve("banks"));
-        assertEquals(2, banks.size(), "bank and its figures: " + banks);
+        assertEquals(3, banks.size(), "bank, its fusion statistics and its figures: " + banks);
+        assertTrue(banks.stream().anyMatch(p -> p.getFileName().toString().endsWith(".npy.fusion.json")), banks.toString());
         assertTrue(banks.stream().anyMatch(p -> p.getFileName().toString().matches("demo-untrained-1-[0-9a-f]{12}\\.npy")), banks.toString());
-        String info = Files.readString(banks.stream().filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow());
+        String info = Files.readString(banks.stream().filter(p -> p.toString().endsWith(".json") && !p.toString().endsWith(".fusion.json"))
+                .findFirst().orElseThrow());
         assertTrue(info.contains("\"patches\" : " + 2 * 2 * 14 * 14), info); // k = 2 images × 2 tiles × 14² patches
         assertFalse(info.contains("\"threshold\" : null"), "leave-one-out over 2 bank images plus the third held out: " + info);
 
