@@ -90,6 +90,13 @@ public class BuildEngineCommand implements Callable<Integer> {
                 err.println(model + ": bundle has no ONNX model");
                 return 1;
             }
+            String graphPrecision = graphPrecision(model);
+            if (graphPrecision != null) {
+                err.println(model + ": an " + graphPrecision.toUpperCase(Locale.ROOT) + " graph is for ONNX Runtime on CPU (its"
+                        + " com.microsoft quantised operators are not TensorRT's); build the plan from the FP32 bundle (export"
+                        + " --from-bundle B --precision fp32), TensorRT chooses FP16 or FP32 itself");
+                return 1;
+            }
             TrtAvailability trt = TrtNatives.probe();
             if (!trt.available()) {
                 err.println("cannot build a TensorRT plan here: " + trt.reason());
@@ -144,6 +151,23 @@ public class BuildEngineCommand implements Callable<Integer> {
                 }
             }
             throw new EngineException(model + ": no input '" + ScoringGraphBuilder.INPUT_IMAGE + "' of shape [batch, 3, S, S]");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + model, e);
+        }
+    }
+
+    /**
+     * The graph's precision as its metadata names it, or null for an FP32 graph (which names none) and for a file that is
+     * not an ONNX model at all (TensorRT's parser then says what is wrong with it, after the probe).
+     */
+    static String graphPrecision(Path model) {
+        try (InputStream in = Files.newInputStream(model)) {
+            for (OnnxMl.StringStringEntryProto e : OnnxMl.ModelProto.parseFrom(in).getMetadataPropsList()) {
+                if (e.getKey().equals(ScoringGraphBuilder.PRECISION_METADATA)) return e.getValue();
+            }
+            return null;
+        } catch (com.google.protobuf.InvalidProtocolBufferException notOnnx) {
+            return null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + model, e);
         }

@@ -64,6 +64,10 @@ class ExportPrecisionCommandTest {
                 "--out", work.resolve("bad").toString()), "--from-bundle with --clip is refused");
         assertNotEquals(0, new CommandLine(new ExportCommand()).execute("--precision", "int4", "--from-bundle", fp32.toString(),
                 "--out", work.resolve("bad").toString()), "unknown precision is refused");
+        assertEquals(1, new CommandLine(new BuildEngineCommand()).execute("--bundle", int8.toString()),
+                "an INT8 graph is refused for TensorRT before any GPU probe, with the way to an FP32 bundle");
+        assertEquals(null, BuildEngineCommand.graphPrecision(fp32.resolve("visual.onnx")));
+        assertEquals("int8", BuildEngineCommand.graphPrecision(int8.resolve("visual.onnx")));
 
         // inspect the INT8 bundle: close to the official FP32 reference, not equal to it
         List<String> inspectArgs = new ArrayList<>(List.of("--bundle", int8.toString(), "--out", work.resolve("out").toString()));
