@@ -149,7 +149,7 @@ function liveDetail(r) {
       ['model', r.model ? `${r.model.name}/${r.model.version} (${r.model.backend})` : '–'],
       ['recipe', r.recipe ?? '–'], ['source', r.source], ['latency', r.timings ? `${num(r.timings.total_ms, 1)} ms (inference ${num(r.timings.inference_ms, 1)} ms)` : '–'],
       ['id', r.id]]),
-    r.verdict === 'ERROR' ? null : el('p', {}, el('a', { href: `/api/v1/inspections/${r.id}/anomaly-map.npy`, download: `${r.id}.npy` }, 'Download the map (.npy)')));
+    r.verdict === 'ERROR' ? '' : el('p', {}, el('a', { href: `/api/v1/inspections/${r.id}/anomaly-map.npy`, download: `${r.id}.npy` }, 'Download the map (.npy)')));
 }
 
 function addResult(r) {
@@ -183,7 +183,7 @@ async function loadRecipePicker() {
   const sel = $('inspect-recipe');
   const keep = sel.value;
   sel.replaceChildren(el('option', { value: '' }, '(none)'),
-    list.recipes.map((r) => el('option', { value: r.name, selected: r.name === (keep || list.default) }, r.name)));
+    ...list.recipes.map((r) => el('option', { value: r.name, selected: r.name === (keep || list.default) }, r.name)));
 }
 
 /** GET /api/v1/recipes, or null when this appliance has no recipes (404). */
@@ -430,14 +430,17 @@ async function loadRecipes() {
     el('td', {}, num(r.threshold, 4)), el('td', {}, r.bank ? `${r.bank.state}${r.bank.error ? ': ' + r.bank.error : ''}` : '–'),
     el('td', {}, el('button', { type: 'button', onclick: () => recipeDetail(r.name) }, `Show ${r.name}`), ' ',
       el('button', { type: 'button', onclick: () => deleteRecipe(r.name) }, `Delete ${r.name}`)))));
+  return list;
 }
 
 async function recipeDetail(name) {
   try {
     const r = await api(`/api/v1/recipes/${encodeURIComponent(name)}`);
     $('recipe-detail').replaceChildren(el('h3', {}, `Recipe ${r.name}`),
-      dl([['threshold', num(r.threshold, 4)], ['references', r.references], ['created', when(r.created_at)],
-        ['bank', r.bank ? `${r.bank.state}, ${r.bank.patches} patches, model ${r.bank.model}` : '–']]),
+      dl([['threshold', num(r.threshold, 4)], ['references', r.references], ['mode', `${r.mode}, k=${r.k}`],
+        ['roi', r.roi ? `${r.roi.x},${r.roi.y} ${r.roi.width}×${r.roi.height}` : 'whole image'],
+        ['tiles', r.tiles ? `${r.tiles.rows}×${r.tiles.cols}, overlap ${r.tiles.overlap}` : 'none'], ['created', when(r.created_at)],
+        ['bank', r.bank ? `${r.bank.state}, ${r.bank.patches} patches, model ${r.bank.model ?? '–'}${r.bank.error ? ': ' + r.bank.error : ''}` : '–']]),
       el('div', { class: 'refs' }, (r.reference_images || []).map((f) =>
         el('img', { src: `/api/v1/recipes/${encodeURIComponent(name)}/references/${encodeURIComponent(f)}`, alt: `Reference ${f}` }))));
   } catch (err) {
@@ -449,9 +452,10 @@ async function deleteRecipe(name) {
   if (!confirm(`Delete recipe ${name}?`)) return;
   try {
     await api(`/api/v1/recipes/${encodeURIComponent(name)}`, { method: 'DELETE', key: true });
-    say('recipes-msg', `Recipe ${name} deleted.`, 'good');
     $('recipe-detail').replaceChildren();
-    loadRecipes();
+    await loadRecipes();
+    loadRecipePicker();
+    say('recipes-msg', `Recipe ${name} deleted.`, 'good');
   } catch (err) {
     say('recipes-msg', plain(err), 'bad');
   }
@@ -462,13 +466,19 @@ const roi = { image: null, scale: 1, start: null };
 $('r-files').addEventListener('change', async () => {
   const file = $('r-files').files[0];
   if (!file) return;
-  roi.image = await createImageBitmap(file);
+  try {
+    roi.image = await createImageBitmap(file);
+  } catch (err) {
+    roi.image = null;
+    say('recipes-msg', `${file.name} is not an image this browser can show; type the region of interest instead.`, 'bad');
+  }
   drawRoi();
 });
 for (const id of ['r-x', 'r-y', 'r-w', 'r-h']) $(id).addEventListener('input', drawRoi);
 function drawRoi() {
   const c = $('roi-canvas'), g = c.getContext('2d');
   g.clearRect(0, 0, c.width, c.height);
+  c.dataset.image = roi.image ? `${roi.image.width}x${roi.image.height}` : '';
   if (!roi.image) return;
   roi.scale = Math.min(c.width / roi.image.width, c.height / roi.image.height);
   g.drawImage(roi.image, 0, 0, roi.image.width * roi.scale, roi.image.height * roi.scale);
@@ -482,9 +492,14 @@ function drawRoi() {
 const canvasPoint = (e) => {
   const r = $('roi-canvas').getBoundingClientRect();
   const k = $('roi-canvas').width / r.width / roi.scale;
-  return [Math.max(0, Math.round((e.clientX - r.left) * k)), Math.max(0, Math.round((e.clientY - r.top) * k))];
+  const clamp = (v, max) => Math.min(max, Math.max(0, Math.round(v)));
+  return [clamp((e.clientX - r.left) * k, roi.image.width), clamp((e.clientY - r.top) * k, roi.image.height)];
 };
-$('roi-canvas').addEventListener('pointerdown', (e) => { if (roi.image) roi.start = canvasPoint(e); });
+$('roi-canvas').addEventListener('pointerdown', (e) => {
+  if (!roi.image) return;
+  roi.start = canvasPoint(e);
+  $('roi-canvas').setPointerCapture(e.pointerId);
+});
 $('roi-canvas').addEventListener('pointermove', (e) => {
   if (!roi.start) return;
   const [x, y] = canvasPoint(e);
@@ -507,10 +522,13 @@ $('recipe-form').addEventListener('submit', async (e) => {
   form.append('settings', JSON.stringify(settings));
   say('recipes-msg', `Creating recipe ${name}…`);
   try {
-    await api(`/api/v1/recipes/${encodeURIComponent(name)}`, { method: 'POST', body: form, key: true });
-    say('recipes-msg', `Recipe ${name} created.`, 'good');
-    loadRecipes();
+    const r = await api(`/api/v1/recipes/${encodeURIComponent(name)}`, { method: 'POST', body: form, key: true });
+    await loadRecipes();
     loadRecipePicker();
+    recipeDetail(name);
+    const bank = r.bank && r.bank.state !== 'READY' ? ` Its bank is ${r.bank.state}${r.bank.error ? ': ' + r.bank.error : ''}.` : '';
+    say('recipes-msg', `Recipe ${name} created${r.threshold == null ? ' (no threshold: give more good images or validation images)' : ''}.${bank}`,
+      bank ? 'bad' : 'good');
   } catch (err) {
     say('recipes-msg', plain(err), 'bad');
   }

@@ -21,6 +21,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
@@ -54,7 +55,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The operator page in a real browser (headless Chromium through chromedriver, Debian's {@code chromium} and
  * {@code chromium-driver}), one browser session against the appliance serving the trained demo: the page loads with no
  * console error, a result posted over REST shows on the Live page within 2 s, a picked defect image shows its overlay and
- * NG, a wrong key is explained, a training job's progress and metrics show, and nothing is fetched from outside the box.
+ * NG, a wrong key is explained, a training job's progress and metrics show, a recipe made from good images with a
+ * region of interest drawn on the first one is listed, used by an inspection and deleted, and nothing is fetched from
+ * outside the box.
  * Each page's screenshot is written to {@code target/screenshots/}. Shares its boot with {@link DemoTrainedDefaultTest}
  * (same profile).
  */
@@ -222,13 +225,91 @@ class OperatorPageTest {
 
     @Test
     @Order(6)
-    void recipesArchiveAndSystemPagesAnswer() throws Exception {
+    void aRecipeMadeFromGoodImagesWithADrawnRoiIsListedUsedByAnInspectionAndDeleted() throws Exception {
+        useKey("test-key");
         show("recipes");
-        ui.until(d -> !d.findElement(By.id("recipes-msg")).getText().isEmpty() || d.findElement(By.id("recipes-ui")).isDisplayed());
-        if (RestAssured.get("/api/v1/recipes").statusCode() == 404) {
-            assertTrue(browser.findElement(By.id("recipes-msg")).getText().contains("not available"));
+        ui.until(ExpectedConditions.visibilityOfElementLocated(By.id("recipes-ui")));
+        String name = "page-recipe-" + System.nanoTime();
+        Path dir = Files.createTempDirectory("page-recipe-");
+        List<String> goods = new ArrayList<>();
+        for (int seed = 41; seed < 44; seed++) {
+            Path good = dir.resolve("good-" + seed + ".png");
+            Files.write(good, png(SyntheticParts.Defect.NONE, seed));
+            goods.add(good.toAbsolutePath().toString());
         }
+        type("r-name", name);
+        browser.findElement(By.id("r-files")).sendKeys(String.join("\n", goods));
+        type("r-k", "2");
+        // the first good image is drawn on the canvas; a drag on it fills the ROI fields in image pixels
+        WebElement canvas = browser.findElement(By.id("roi-canvas"));
+        browser.executeScript("arguments[0].scrollIntoView({block: 'center'});", canvas);
+        ui.until(ExpectedConditions.attributeToBe(canvas, "data-image", "200x200"));
+        new Actions(browser).moveToElement(canvas, -100, -100).clickAndHold().moveByOffset(60, 60).moveByOffset(140, 140)
+                .release().perform();
+        int x = intValue("r-x"), y = intValue("r-y"), w = intValue("r-w"), h = intValue("r-h");
+        assertTrue(x > 0 && y > 0 && w > 50 && h > 50 && x + w <= 200 && y + h <= 200, "ROI from the drag: " + x + "," + y + " " + w + "x" + h);
+        browser.findElement(By.cssSelector("#recipe-form button[type='submit']")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(180))
+                .withMessage(() -> "recipe not created: " + browser.findElement(By.id("recipes-msg")).getText())
+                .until(ExpectedConditions.textToBePresentInElementLocated(By.id("recipes-msg"), "Recipe " + name + " created."));
+        assertEquals("msg good", browser.findElement(By.id("recipes-msg")).getAttribute("class"),
+                browser.findElement(By.id("recipes-msg")).getText());
+
+        // listed with its reference count, k, ROI, calibrated threshold and a READY bank, as the API says
+        JsonNode r = JSON.readTree(RestAssured.get("/api/v1/recipes/" + name).then().statusCode(200).extract().asString());
+        assertEquals(3, r.path("references").asInt());
+        assertEquals(2, r.path("k").asInt());
+        assertEquals(List.of(x, y, w, h), List.of(r.path("roi").path("x").asInt(), r.path("roi").path("y").asInt(),
+                r.path("roi").path("width").asInt(), r.path("roi").path("height").asInt()), r.toString());
+        assertEquals("READY", r.path("bank").path("state").asText(), r.toString());
+        assertTrue(r.path("threshold").isNumber(), "leave-one-out calibrates 3 good images with k=2: " + r);
+        WebElement row = new WebDriverWait(browser, UI).withMessage(() -> "row not shown: " + browser.findElement(By.id("recipes-ui"))
+                        .getAttribute("outerHTML") + " / API: " + RestAssured.get("/api/v1/recipes").asString())
+                .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#recipes-body tr[data-recipe='" + name + "']")));
+        List<WebElement> cells = row.findElements(By.tagName("td"));
+        assertEquals("3", cells.get(1).getText());
+        assertEquals("fused, k=2", cells.get(2).getText());
+        assertEquals(x + "," + y + " " + w + "×" + h, cells.get(3).getText());
+        assertEquals(String.format(java.util.Locale.ROOT, "%.4f", r.path("threshold").asDouble()), cells.get(4).getText());
+        assertEquals("READY", cells.get(5).getText());
+
+        // its reference images show
+        row.findElement(By.xpath(".//button[text()='Show " + name + "']")).click();
+        ui.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#recipe-detail .refs img"), 3));
+        for (int i = 1; i <= 3; i++) imageLoaded(By.cssSelector("#recipe-detail .refs img:nth-child(" + i + ")"));
+        assertTrue(browser.findElement(By.id("recipe-detail")).getText().contains("READY"));
         screenshot("recipes");
+
+        // the Inspect page offers it, and an inspection with it says so
+        show("inspect");
+        Select picker = new Select(ui.until(ExpectedConditions.visibilityOfElementLocated(By.id("inspect-recipe"))));
+        ui.until(d -> picker.getOptions().stream().anyMatch(o -> name.equals(o.getAttribute("value"))));
+        picker.selectByValue(name);
+        Path part = dir.resolve("with-recipe-" + System.nanoTime() + ".png");
+        Files.write(part, png(SyntheticParts.Defect.NONE, 51));
+        browser.findElement(By.id("inspect-files")).sendKeys(part.toAbsolutePath().toString());
+        String file = part.getFileName().toString();
+        WebElement card = new WebDriverWait(browser, Duration.ofSeconds(60)).until(d -> d.findElements(By.cssSelector("#inspect-results article"))
+                .stream().filter(a -> a.getText().contains(file)).findFirst().orElse(null));
+        assertTrue(card.getText().contains(name), card.getText());
+        String id = card.getAttribute("data-id");
+        assertEquals(name, RestAssured.get("/api/v1/inspections/" + id).then().statusCode(200).extract().path("recipe"));
+        picker.selectByValue("");
+
+        // deleted with the key
+        show("recipes");
+        WebElement delete = ui.until(ExpectedConditions.elementToBeClickable(
+                By.xpath("//tr[@data-recipe='" + name + "']//button[text()='Delete " + name + "']")));
+        delete.click();
+        ui.until(ExpectedConditions.alertIsPresent()).accept();
+        ui.until(ExpectedConditions.textToBePresentInElementLocated(By.id("recipes-msg"), "Recipe " + name + " deleted."));
+        assertTrue(browser.findElements(By.cssSelector("#recipes-body tr[data-recipe='" + name + "']")).isEmpty());
+        RestAssured.get("/api/v1/recipes/" + name).then().statusCode(404);
+    }
+
+    @Test
+    @Order(7)
+    void archiveAndSystemPagesAnswer() throws Exception {
         show("archive");
         browser.findElement(By.cssSelector("#archive-form button")).click();
         ui.until(d -> !d.findElement(By.id("archive-msg")).getText().isEmpty()
@@ -250,7 +331,7 @@ class OperatorPageTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void nothingWasFetchedFromOutsideTheBoxAndNoScriptFailed() throws Exception {
         String origin = page.getProtocol() + "://" + page.getHost() + ":" + page.getPort();
         List<String> urls = new ArrayList<>();
@@ -284,6 +365,10 @@ class OperatorPageTest {
         field.sendKeys(key);
         browser.findElement(By.id("key-save")).click();
         ui.until(ExpectedConditions.textToBe(By.id("key-state"), "key set for this session"));
+    }
+
+    private int intValue(String id) {
+        return Integer.parseInt(browser.findElement(By.id(id)).getAttribute("value"));
     }
 
     private void type(String id, String text) {
