@@ -232,7 +232,12 @@ public final class RecipeBook {
         if (!good.isEmpty()) {
             float[] g = new float[good.size()];
             for (int i = 0; i < g.length; i++) g[i] = good.get(i).floatValue();
-            Calibrator.Threshold t = Calibrator.goodQuantile(g, FALSE_ALARM_RATE, 1.0);
+            // few-shot scores lie in [0, 1]; fused scores are standardised (unbounded), so their margin is capped relative
+            // to the largest good score instead of at 1
+            double max = 0;
+            for (float v : g) max = Math.max(max, Math.abs(v));
+            double hi = s.mode() == RecipeSettings.Mode.FEW_SHOT ? 1.0 : Math.max(1.0, 2 * max);
+            Calibrator.Threshold t = Calibrator.goodQuantile(g, FALSE_ALARM_RATE, hi);
             threshold = t.value();
             rule = t.rule();
         }
