@@ -36,19 +36,25 @@ public class RecipeCommand implements Runnable {
         Console.info("use: recipe create | recipe list | recipe delete (see --help)");
     }
 
-    static RecipeStore store(Path models, Path recipes) {
-        return new RecipeStore(recipes != null ? recipes : models.resolve("recipes"));
+    /** Where the recipes are: the model repository and the recipes folder in it (or elsewhere). */
+    static class Place {
+        @Option(names = "--models", defaultValue = "models", description = "model repository (default: ${DEFAULT-VALUE})")
+        Path models;
+
+        @Option(names = "--recipes", description = "recipes folder (default: <models>/recipes)")
+        Path recipes;
+
+        RecipeStore store() {
+            return new RecipeStore(recipes != null ? recipes : models.resolve("recipes"));
+        }
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create (or with --replace replace) a recipe from the good images in DIR (png, jpg, bmp; by file name),",
                     "then build its memory bank for the repository's serving model and calibrate its threshold (leave-one-out)."})
     static class Create implements Callable<Integer> {
-        @Option(names = "--models", defaultValue = "models", description = "model repository (default: ${DEFAULT-VALUE})")
-        Path models;
-
-        @Option(names = "--recipes", description = "recipes folder (default: <models>/recipes)")
-        Path recipes;
+        @Mixin
+        Place place = new Place();
 
         @Option(names = "--name", required = true, description = "recipe name (A-Z a-z 0-9 . _ -)")
         String name;
@@ -82,7 +88,7 @@ public class RecipeCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            RecipeBook book = new RecipeBook(store(models, recipes), new ImageDecoder(), batchSize, 1024);
+            RecipeBook book = new RecipeBook(place.store(), new ImageDecoder(), batchSize, 1024);
             Recipe r;
             try {
                 RecipeSettings s = new RecipeSettings(k, roi == null ? null : Roi.parse(roi), tiles == null ? null : Tiles.parse(tiles),
@@ -94,10 +100,10 @@ public class RecipeCommand implements Runnable {
             }
             Console.info("recipe " + r.name() + " stored in " + book.store().dir().resolve(r.name()) + " (" + r.references().size()
                     + " good images, k = " + r.bankImages() + ")");
-            ModelRepository repo = new ModelRepository(models);
+            ModelRepository repo = new ModelRepository(place.models);
             Optional<ModelRepository.ModelRef> ref = repo.defaultModel();
             if (ref.isEmpty()) {
-                Console.info("no model in " + models + ": the bank is built when a model first serves this recipe");
+                Console.info("no model in " + place.models + ": the bank is built when a model first serves this recipe");
                 return 0;
             }
             Path dir = repo.bundleDir(ref.get().name(), ref.get().version());
@@ -127,15 +133,12 @@ public class RecipeCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The recipes of the repository.")
     static class ListRecipes implements Callable<Integer> {
-        @Option(names = "--models", defaultValue = "models", description = "model repository (default: ${DEFAULT-VALUE})")
-        Path models;
-
-        @Option(names = "--recipes", description = "recipes folder (default: <models>/recipes)")
-        Path recipes;
+        @Mixin
+        Place place = new Place();
 
         @Override
         public Integer call() throws IOException {
-            for (Recipe r : store(models, recipes).list()) {
+            for (Recipe r : place.store().list()) {
                 RecipeSettings s = r.settings();
                 System.out.printf("%-24s %2d good, k = %d, %s%s%s%n", r.name(), r.references().size(), r.bankImages(), s.mode().id(),
                         s.roi() == null ? "" : ", roi " + s.roi().x() + "," + s.roi().y() + "," + s.roi().width() + "," + s.roi().height(),
@@ -147,11 +150,8 @@ public class RecipeCommand implements Runnable {
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a recipe.")
     static class Delete implements Callable<Integer> {
-        @Option(names = "--models", defaultValue = "models", description = "model repository (default: ${DEFAULT-VALUE})")
-        Path models;
-
-        @Option(names = "--recipes", description = "recipes folder (default: <models>/recipes)")
-        Path recipes;
+        @Mixin
+        Place place = new Place();
 
         @Option(names = "--name", required = true, description = "recipe name")
         String name;
@@ -159,7 +159,7 @@ public class RecipeCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             try {
-                if (store(models, recipes).delete(name)) return 0;
+                if (place.store().delete(name)) return 0;
             } catch (RecipeException e) {
                 Console.info(e.getMessage());
                 return 2;
