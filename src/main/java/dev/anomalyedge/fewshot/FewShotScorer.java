@@ -56,6 +56,7 @@ public final class FewShotScorer {
     private final AnomalyEngine engine;
     private final AnomalyClipSettings settings;
     private final int maxBatch;
+    private volatile double[][] resampling; // A [S, G] of the engine's grid, built on first use (G comes with the features)
 
     public FewShotScorer(AnomalyEngine engine, AnomalyClipSettings settings, int maxBatch) {
         if (settings.imageSize() != engine.imageSize()) {
@@ -185,7 +186,11 @@ public final class FewShotScorer {
     /** A · grid · Aᵀ with A = Gaussian(σ) · Bilinear(G → S), as float [S·S]. */
     private float[] smooth(double[][] g, int grid) {
         int s = settings.imageSize();
-        double[][] a = Resampling.multiply(Resampling.gaussian(s, settings.sigma()), Resampling.bilinear(grid, s));
+        double[][] a = resampling;
+        if (a == null || a[0].length != grid) {
+            a = Resampling.multiply(Resampling.gaussian(s, settings.sigma()), Resampling.bilinear(grid, s));
+            resampling = a;
+        }
         double[][] left = Resampling.multiply(a, g);
         float[] out = new float[s * s];
         for (int y = 0; y < s; y++) {
