@@ -14,7 +14,8 @@ class ApiError extends Error {
 }
 
 async function api(path, { method = 'GET', body, headers = {}, key = false, raw = false } = {}) {
-  const h = { Accept: 'application/json, application/problem+json', ...headers };
+  // a raw answer (an image, a map) takes any type: the endpoint's own, or problem+json when it fails
+  const h = { Accept: raw ? '*/*' : 'application/json, application/problem+json', ...headers };
   const k = sessionStorage.getItem(KEY);
   if (key && k) h['X-API-Key'] = k;
   const res = await fetch(path, { method, body, headers: h });
@@ -563,8 +564,9 @@ async function loadArchive(more) {
 function archiveCard(a) {
   const img = el('img', { class: 'thumb', alt: `Overlay of ${a.part_id || a.id}` });
   const url = `/api/v1/archive/${encodeURIComponent(a.id)}/${a.overlay ? 'overlay.png' : 'image'}`;
-  api(url, { key: true, raw: true }).then((res) => res.blob()).then((b) => { img.src = URL.createObjectURL(b); }).catch(() => {});
-  return el('article', { class: 'card', 'data-id': a.id },
+  api(url, { key: true, raw: true }).then((res) => res.blob()).then((b) => { img.src = URL.createObjectURL(b); })
+    .catch((err) => { img.alt = `Image not available: ${plain(err)}`; img.title = img.alt; });
+  return el('article', { class: 'card', 'data-id': a.id, 'data-verdict': a.verdict },
     el('h3', {}, verdictBadge(a.verdict), ' ', a.part_id || ''), img,
     dl([['time', when(a.timestamp)], ['input', a.input_type], ['size', `${Math.round(a.bytes / 1024)} KiB`], ['id', a.id]]));
 }

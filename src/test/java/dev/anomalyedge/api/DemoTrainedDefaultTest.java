@@ -27,8 +27,11 @@ public class DemoTrainedDefaultTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
+                // the archive keeps every result, so that the operator page's Archive can be browsed with real entries
                 return Map.of("appliance.models.dir", Files.createTempDirectory("fresh-models-").toString(),
-                        "appliance.models.demo-trained", "true");
+                        "appliance.models.demo-trained", "true",
+                        "appliance.archive.enabled", "true", "appliance.archive.keep", "ALL",
+                        "appliance.archive.dir", Files.createTempDirectory("fresh-archive-").toString());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

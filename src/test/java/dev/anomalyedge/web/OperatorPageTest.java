@@ -56,7 +56,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code chromium-driver}), one browser session against the appliance serving the trained demo: the page loads with no
  * console error, a result posted over REST shows on the Live page within 2 s, a picked defect image shows its overlay and
  * NG, a wrong key is explained, a training job's progress and metrics show, a recipe made from good images with a
- * region of interest drawn on the first one is listed, used by an inspection and deleted, and nothing is fetched from
+ * region of interest drawn on the first one is listed, used by an inspection and deleted, the archive (on in this
+ * profile, keeping every result) is browsed and filtered by part id, verdict and time, and nothing is fetched from
  * outside the box.
  * Each page's screenshot is written to {@code target/screenshots/}. Shares its boot with {@link DemoTrainedDefaultTest}
  * (same profile).
@@ -74,6 +75,8 @@ class OperatorPageTest {
     static ChromeDriver browser;
     static WebDriverWait ui;
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The part id and result id posted in the Live test, looked up again in the archive. */
+    static final List<String> liveParts = new ArrayList<>(), liveIds = new ArrayList<>();
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -131,8 +134,10 @@ class OperatorPageTest {
             given().contentType("image/png").header("X-Part-Id", "P-" + d).body(png(d, 31)).post("/api/v1/inspections").then().statusCode(200);
         }
         String partId = "LIVE-" + System.nanoTime();
+        liveParts.add(partId);
         String id = given().contentType("image/png").header("X-Part-Id", partId).body(png(SyntheticParts.Defect.SPOT, 31))
                 .post("/api/v1/inspections").then().statusCode(200).extract().path("id");
+        liveIds.add(id);
         WebElement card = new WebDriverWait(browser, Duration.ofSeconds(2))
                 .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#live-list li[data-id='" + id + "']")));
         assertEquals("NG", card.getAttribute("data-verdict"));
@@ -309,12 +314,36 @@ class OperatorPageTest {
 
     @Test
     @Order(7)
-    void archiveAndSystemPagesAnswer() throws Exception {
+    void theArchiveIsBrowsedAndFilteredByPartIdVerdictAndTime() throws Exception {
+        useKey("test-key");
         show("archive");
-        browser.findElement(By.cssSelector("#archive-form button")).click();
-        ui.until(d -> !d.findElement(By.id("archive-msg")).getText().isEmpty()
-                || !d.findElements(By.cssSelector("#archive-list article")).isEmpty());
+        // the part posted over REST in the Live test, found by its part id, with its overlay
+        archiveFilter("", liveParts.get(0), "");
+        WebElement card = new WebDriverWait(browser, UI).withMessage(() -> "not listed: " + browser.findElement(By.id("archive-list")).getText()
+                        + " / " + browser.findElement(By.id("archive-msg")).getText())
+                .until(d -> d.findElements(By.cssSelector("#archive-list article")).size() == 1
+                        ? d.findElement(By.cssSelector("#archive-list article")) : null);
+        assertEquals(liveIds.get(0), card.getAttribute("data-id"));
+        assertEquals("NG", card.getAttribute("data-verdict"));
+        assertTrue(card.getText().contains(liveParts.get(0)), card.getText());
+        imageLoaded(By.cssSelector("#archive-list article img"));
         screenshot("archive");
+        // by verdict: every card shown has it, and the archive holds both kinds by now (keep=ALL)
+        for (String verdict : List.of("OK", "NG")) {
+            archiveFilter(verdict, "", "");
+            ui.until(d -> !d.findElements(By.cssSelector("#archive-list article")).isEmpty()
+                    && d.findElements(By.cssSelector("#archive-list article")).stream()
+                    .allMatch(a -> verdict.equals(a.getAttribute("data-verdict"))));
+        }
+        // by time: nothing is archived from tomorrow on
+        archiveFilter("", "", java.time.LocalDateTime.now().plusDays(1).withNano(0).withSecond(0).toString());
+        ui.until(ExpectedConditions.textToBe(By.id("archive-msg"), "Nothing archived matches."));
+        assertTrue(browser.findElements(By.cssSelector("#archive-list article")).isEmpty());
+    }
+
+    @Test
+    @Order(8)
+    void theSystemPageAnswersAndPagesFitATablet() throws Exception {
         show("system");
         ui.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#system-checks [data-check='model']")));
         ui.until(ExpectedConditions.textToBePresentInElementLocated(By.id("system-metrics"), "inspections NG"));
@@ -331,7 +360,7 @@ class OperatorPageTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void nothingWasFetchedFromOutsideTheBoxAndNoScriptFailed() throws Exception {
         String origin = page.getProtocol() + "://" + page.getHost() + ":" + page.getPort();
         List<String> urls = new ArrayList<>();
@@ -365,6 +394,16 @@ class OperatorPageTest {
         field.sendKeys(key);
         browser.findElement(By.id("key-save")).click();
         ui.until(ExpectedConditions.textToBe(By.id("key-state"), "key set for this session"));
+    }
+
+    /** Fills the archive filter (empty = any) and submits it; {@code from} is a datetime-local value. */
+    private void archiveFilter(String verdict, String partId, String from) {
+        new Select(browser.findElement(By.id("a-verdict"))).selectByVisibleText(verdict.isEmpty() ? "any" : verdict);
+        type("a-part", partId);
+        browser.executeScript("arguments[0].value = arguments[1];", browser.findElement(By.id("a-from")), from);
+        browser.executeScript("document.getElementById('archive-list').replaceChildren();"
+                + "document.getElementById('archive-msg').textContent = '';");
+        browser.findElement(By.cssSelector("#archive-form button")).click();
     }
 
     private int intValue(String id) {
