@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -116,6 +117,8 @@ public final class HotFolder implements AutoCloseable {
     /** The recipe of this folder's files (its name, for a recipe's sub-folder), or null. */
     private final String recipe;
     private volatile Thread worker;
+    /** Told of each sub-folder a scan sees (not hidden, not {@code processed}); null: sub-folders are ignored. */
+    private volatile Consumer<Path> subfolders;
 
     private record Seen(long size, long modified, long since) {}
 
@@ -148,6 +151,14 @@ public final class HotFolder implements AutoCloseable {
         this.json = json;
         this.serving = serving;
         this.nanoClock = nanoClock;
+    }
+
+    /**
+     * Tells {@code listener} of every sub-folder the scans see (each scan, so it must be idempotent): how the adapter
+     * starts a recipe's folder created while the appliance runs. Set before {@link #start()}.
+     */
+    public void onSubfolder(Consumer<Path> listener) {
+        this.subfolders = listener;
     }
 
     /** Starts the worker thread (watch events plus the periodic scan). */
@@ -263,6 +274,7 @@ public final class HotFolder implements AutoCloseable {
         Set<Path> present = new HashSet<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
+                if (subfolder(p)) continue;
                 if (!candidate(p)) continue;
                 BasicFileAttributes a;
                 try {
@@ -284,6 +296,19 @@ public final class HotFolder implements AutoCloseable {
         seen.keySet().retainAll(present);
         complete.sort(null);
         return complete;
+    }
+
+    /** Whether {@code p} is a sub-folder to tell the listener of (it is told here), not a file to consider. */
+    private boolean subfolder(Path p) {
+        Consumer<Path> listener = subfolders;
+        String name = p.getFileName().toString();
+        if (listener == null || name.startsWith(".") || name.equals(PROCESSED) || !Files.isDirectory(p)) return false;
+        try {
+            listener.accept(p);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "hot folder %s: sub-folder %s could not be started", dir, name);
+        }
+        return true;
     }
 
     /** Whether a folder entry is an image file to take: not a dot-file, temp file, sub-folder or other extension. */

@@ -21,7 +21,8 @@ import java.io.IOException;
  * The hot folder's lifecycle in the serving application: with {@code appliance.hotfolder.enabled=true} it starts the
  * {@link HotFolder} after the appliance started (a later startup priority than {@link Appliance}'s observer) and stops it
  * before the appliance closes (an earlier shutdown priority), so the file in hand is finished while the appliance
- * still serves. Nothing happens for one-shot commands.
+ * still serves. Each sub-folder named like a recipe gets a folder of its own, started when the root folder's scan first
+ * sees it (at start, or when it is made later). Nothing happens for one-shot commands.
  */
 @ApplicationScoped
 public class HotFolderAdapter {
@@ -45,8 +46,9 @@ public class HotFolderAdapter {
     ObjectMapper json;
 
     private HotFolder folder;
-    /** One more folder per recipe sub-folder present at start, {@code <dir>/<recipe>/}. */
-    private final java.util.List<HotFolder> recipeFolders = new java.util.ArrayList<>();
+    /** One more folder per recipe sub-folder {@code <dir>/<recipe>/}, by name: those present at start and those made later. */
+    private final java.util.Map<String, HotFolder> recipeFolders = new java.util.TreeMap<>();
+    private boolean stopped;
 
     void onStart(@Observes @Priority(START_PRIORITY) StartupEvent event) {
         if (Boolean.getBoolean(Appliance.COMMAND_MODE) || !settings.enabled()) return;
@@ -56,38 +58,33 @@ public class HotFolderAdapter {
         }
         HotFolder f = new HotFolder(settings.dir().get(), settings.pollInterval(), settings.stableFor(), settings.maxBytes(),
                 inspections, json, this::serving, System::nanoTime);
+        // the root folder's scans see its sub-folders, including those made while the appliance runs
+        f.onSubfolder(this::startRecipeFolder);
         try {
             f.start();
             folder = f;
         } catch (IOException e) {
             LOG.errorf(e, "the hot folder %s cannot be used: it is off", settings.dir().get());
-            return;
         }
-        startRecipeFolders(settings.dir().get());
     }
 
     /**
-     * A hot folder for each sub-folder of {@code dir} named like a recipe (not {@code processed}, not hidden), present at
-     * start: its files are inspected with that recipe and filed in its own {@code processed/}. A sub-folder whose
-     * recipe does not exist files its images as {@code unknown_recipe} ERROR results.
+     * Starts a hot folder for {@code sub}, a sub-folder of the hot folder named like a recipe (not {@code processed}, not
+     * hidden), unless it runs already: its files are inspected with that recipe and filed in its own {@code processed/}.
+     * A sub-folder whose recipe does not exist files its images as {@code unknown_recipe} ERROR results.
      */
-    private void startRecipeFolders(java.nio.file.Path dir) {
-        try (java.util.stream.Stream<java.nio.file.Path> subs = java.nio.file.Files.list(dir)) {
-            for (java.nio.file.Path sub : subs.filter(java.nio.file.Files::isDirectory).sorted().toList()) {
-                String name = sub.getFileName().toString();
-                if (name.equals(HotFolder.PROCESSED) || !recipeName(name)) continue;
-                HotFolder f = new HotFolder(sub, settings.pollInterval(), settings.stableFor(), settings.maxBytes(), inspections, json,
-                        this::serving, System::nanoTime, name);
-                try {
-                    f.start();
-                    recipeFolders.add(f);
-                } catch (IOException e) {
-                    LOG.errorf(e, "the hot folder %s (recipe %s) cannot be used: it is off", sub, name);
-                }
-            }
+    private synchronized void startRecipeFolder(java.nio.file.Path sub) {
+        String name = sub.getFileName().toString();
+        if (stopped || recipeFolders.containsKey(name) || !recipeName(name)) return;
+        HotFolder f = new HotFolder(sub, settings.pollInterval(), settings.stableFor(), settings.maxBytes(), inspections, json,
+                this::serving, System::nanoTime, name);
+        try {
+            f.start();
         } catch (IOException e) {
-            LOG.errorf(e, "the hot folder %s: cannot list its recipe sub-folders", dir);
+            LOG.errorf(e, "the hot folder %s (recipe %s) cannot be used: it is off", sub, name);
+            f = null;
         }
+        recipeFolders.put(name, f); // null: tried once, not again every scan
     }
 
     private static boolean recipeName(String name) {
@@ -103,9 +100,15 @@ public class HotFolderAdapter {
         HotFolder f = folder;
         folder = null;
         if (f != null) f.close();
-        for (HotFolder r : recipeFolders) r.close();
-        recipeFolders.clear();
+        synchronized (this) {
+            stopped = true;
+            for (HotFolder r : recipeFolders.values()) if (r != null) r.close();
+            recipeFolders.clear();
+        }
     }
+
+    /** The running hot folder of recipe sub-folder {@code name}, or null (tests). */
+    synchronized HotFolder recipeFolder(String name) { return recipeFolders.get(name); }
 
     /** Files are taken only while a model serves (READY, or FAULT: still inspecting). */
     private boolean serving() {

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The hot folder in the running application: an image renamed into the folder is inspected once the model serves, filed
- * with its result JSON, and that result is the one REST answers for its id.
+ * with its result JSON, and that result is the one REST answers for its id; a recipe sub-folder made while it runs is
+ * watched too.
  */
 @QuarkusTest
 @TestProfile(HotFolderAppTest.Enabled.class)
@@ -50,5 +51,21 @@ class HotFolderAppTest {
         JsonNode rest = new ObjectMapper().readTree(RestAssured.given().get("/api/v1/inspections/" + filed.get("id").asText())
                 .then().statusCode(200).extract().asString());
         assertEquals(filed, rest, "the same document as REST");
+    }
+
+    /** A recipe sub-folder made while the appliance runs is watched too: its image is inspected with that recipe's name. */
+    @Test
+    void aRecipeSubFolderMadeWhileServingIsWatched() throws Exception {
+        String recipe = "late-" + System.nanoTime(); // no such recipe: the file is filed as an unknown_recipe ERROR
+        Path sub = Files.createDirectories(DIR.resolve(recipe));
+        Path part = sub.resolve("late.png.part");
+        Files.write(part, HotFolderTest.png(22, SyntheticParts.Defect.NONE));
+        Files.move(part, sub.resolve("late.png"), StandardCopyOption.ATOMIC_MOVE);
+
+        Path json = sub.resolve("processed/ERROR/late.json");
+        HotFolderTest.until("late.png in " + recipe + " filed", java.time.Duration.ofSeconds(180), () -> Files.exists(json));
+        JsonNode filed = new ObjectMapper().readTree(json.toFile());
+        assertEquals(recipe, filed.get("recipe").asText());
+        assertEquals("unknown_recipe", filed.get("error").get("code").asText());
     }
 }

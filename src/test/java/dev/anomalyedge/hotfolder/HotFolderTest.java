@@ -116,6 +116,22 @@ class HotFolderTest {
         assertTrue(Files.isRegularFile(sub.resolve("processed/ERROR/part-9.png")));
     }
 
+    /** Each scan tells the listener of the sub-folders (a recipe's, also one made after the folder started), never of processed/ or a hidden one. */
+    @Test
+    void scansTellTheListenerOfSubFolders() throws Exception {
+        HotFolder folder = new HotFolder(dir, Duration.ofMillis(50), Duration.ZERO, MAX_BYTES, appliance.inspections(), JSON,
+                appliance::serving, clock::get);
+        java.util.List<String> told = new java.util.ArrayList<>();
+        folder.onSubfolder(p -> told.add(p.getFileName().toString()));
+        Files.createDirectories(dir.resolve(".hidden"));
+        Files.createDirectories(dir.resolve("recipe-a"));
+        assertEquals(0, folder.scanOnce());
+        Files.createDirectories(dir.resolve("recipe-b"));
+        assertEquals(0, folder.scanOnce());
+        java.util.Collections.sort(told);
+        assertEquals(java.util.List.of("recipe-a", "recipe-a", "recipe-b"), told);
+    }
+
     @Test
     void aGoodAndADefectImageAreFiledOnceEachWithTheirResult() throws Exception {
         Files.write(dir.resolve("good-1.png"), png(1, SyntheticParts.Defect.NONE));
