@@ -2,15 +2,12 @@ package dev.anomalyedge.bundle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalyedge.util.DurableFiles;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -102,26 +99,7 @@ public final class ModelRepository {
     public void setActive(ModelRef ref) throws IOException {
         Files.createDirectories(dir);
         ObjectNode n = ModelBundle.JSON.createObjectNode().put("name", ref.name()).put("version", ref.version());
-        Path tmp = dir.resolve(ACTIVE + ".tmp");
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(ModelBundle.JSON.writeValueAsBytes(n));
-                while (bytes.hasRemaining()) out.write(bytes);
-                out.force(true);
-            }
-            Files.move(tmp, dir.resolve(ACTIVE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException | RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        try (FileChannel folder = FileChannel.open(dir, StandardOpenOption.READ)) {
-            folder.force(true); // makes the rename itself durable (POSIX)
-        }
+        DurableFiles.replace(dir.resolve(ACTIVE), ModelBundle.JSON.writeValueAsBytes(n));
     }
 
     /**

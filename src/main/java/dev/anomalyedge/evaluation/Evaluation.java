@@ -12,11 +12,11 @@ import dev.anomalyedge.metrics.MetricsTable;
 import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.Sample;
 import dev.anomalyedge.training.data.Split;
+import dev.anomalyedge.util.DurableFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -251,9 +251,7 @@ public final class Evaluation {
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.replace(file, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** One line per class and the mean, for logs. */

@@ -7,18 +7,16 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.anomalyedge.fewshot.MemoryBank;
+import dev.anomalyedge.util.DurableFiles;
 import dev.anomalyedge.util.FileTrees;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -137,7 +135,7 @@ public final class RecipeStore {
                 Files.createDirectories(staging.resolve("banks"));
                 Recipe r = new Recipe(name, UUID.randomUUID().toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                         settings, refs, val);
-                writeAtomically(staging.resolve(RECIPE_JSON), JSON.writeValueAsBytes(r));
+                DurableFiles.replace(staging.resolve(RECIPE_JSON), JSON.writeValueAsBytes(r));
                 Path aside = null;
                 if (Files.exists(target)) {
                     aside = dir.resolve(".replaced-" + UUID.randomUUID());
@@ -221,7 +219,7 @@ public final class RecipeStore {
             if (now.isEmpty() || !now.get().id().equals(r.id())) return; // deleted or replaced while the bank was built
             Files.createDirectories(banks);
             writeBankFiles(bank, banks.resolve(fingerprint + ".npy"));
-            writeAtomically(banks.resolve(fingerprint + ".json"), JSON.writeValueAsBytes(info));
+            DurableFiles.replace(banks.resolve(fingerprint + ".json"), JSON.writeValueAsBytes(info));
         }
     }
 
@@ -242,20 +240,6 @@ public final class RecipeStore {
         if (b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8 && (b[2] & 0xff) == 0xff) return "jpg";
         if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
         return "img";
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + UUID.randomUUID());
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) out.write(b);
-                out.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     /** The bank's .npy and fusion statistics ({@link MemoryBank#write}), each written to a temporary name and renamed. */
