@@ -6,34 +6,42 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Starts a real embedded HiveMQ broker for a @QuarkusTest and points the appliance at it. */
+/**
+ * Starts a real embedded HiveMQ broker for a @QuarkusTest and points the appliance at it, publishing plain MQTT results.
+ * Subclasses change only {@link #settings} (Sparkplug's resource makes the appliance an edge node instead). One
+ * Quarkus application runs at a time, so the broker of the running test is in {@link #broker}.
+ */
 public class BrokerResource implements QuarkusTestResourceLifecycleManager {
-    static EmbeddedBroker broker;
-    static Path queueDir;
+    public static EmbeddedBroker broker;
+    public static Path queueDir;
+
+    /** The appliance settings that point it at the broker on {@code port} with its store-and-forward queue in {@code queue}. */
+    protected Map<String, String> settings(int port, Path queue) {
+        return Map.of("appliance.mqtt.enabled", "true",
+                "appliance.mqtt.host", "127.0.0.1",
+                "appliance.mqtt.port", Integer.toString(port),
+                "appliance.mqtt.queue.dir", queue.toString(),
+                "appliance.mqtt.client-id", "appliance-under-test",
+                "appliance.mqtt.topic-prefix", "plant",
+                "appliance.mqtt.line", "line7",
+                "appliance.mqtt.reconnect-max-delay", "2s",
+                "appliance.mqtt.heatmap.enabled", "true");
+    }
 
     @Override
-    public Map<String, String> start() {
+    public final Map<String, String> start() {
         try {
-            Path root = Files.createTempDirectory("broker-");
-            broker = new EmbeddedBroker(root);
+            broker = new EmbeddedBroker(Files.createTempDirectory("broker-"));
             broker.start();
             queueDir = Files.createTempDirectory("appliance-queue-");
-            return Map.of("appliance.mqtt.enabled", "true",
-                    "appliance.mqtt.host", "127.0.0.1",
-                    "appliance.mqtt.port", Integer.toString(broker.port()),
-                    "appliance.mqtt.queue.dir", queueDir.toString(),
-                    "appliance.mqtt.client-id", "appliance-under-test",
-                    "appliance.mqtt.topic-prefix", "plant",
-                    "appliance.mqtt.line", "line7",
-                    "appliance.mqtt.reconnect-max-delay", "2s",
-                    "appliance.mqtt.heatmap.enabled", "true");
+            return settings(broker.port(), queueDir);
         } catch (Exception e) {
             throw new IllegalStateException("embedded broker did not start", e);
         }
     }
 
     @Override
-    public void stop() {
+    public final void stop() {
         try {
             if (broker != null) broker.close();
         } catch (Exception ignored) {
