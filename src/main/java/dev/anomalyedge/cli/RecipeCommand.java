@@ -110,7 +110,7 @@ public class RecipeCommand implements Runnable {
             try (SelectedEngine selected = engineOptions.open(dir, batchSize)) {
                 LoadedModel m = new LoadedModel(ModelBundle.load(dir), selected.engine(), ref.get().name(), ref.get().version());
                 long t0 = System.nanoTime();
-                RecipeBook.Prepared p = m.withEngine(e -> book.prepare(r, m));
+                RecipeBook.Prepared p = book.prepare(r, m);
                 Console.info(String.format(Locale.ROOT, "bank for %s: %d patches, %d bytes, built in %.1f s; threshold %s (%s)",
                         ref.get(), p.bank().size(), p.bank().bytes(), (System.nanoTime() - t0) / 1e9,
                         p.info().threshold() == null ? "none" : String.format(Locale.ROOT, "%.6f", p.info().threshold()),

@@ -57,6 +57,32 @@ public final class LoadedModel {
         }
     }
 
+    /**
+     * This model's engine for long jobs (a recipe's bank build: k images, each possibly tiled, plus leave-one-out
+     * scoring): each call takes the engine as {@link #withEngine} does and gives it back when it returns, so the
+     * inference worker's batches run between the job's batches instead of waiting for the whole job. Not owned: its
+     * {@code close()} does nothing (the model closes its engine).
+     */
+    public AnomalyEngine sharedEngine() {
+        return new SharedEngine();
+    }
+
+    /** {@link #sharedEngine()}: every call under the engine lock. */
+    private final class SharedEngine implements AnomalyEngine {
+        @Override public int imageSize() { return engine.imageSize(); }
+        @Override public String backend() { return engine.backend(); }
+        @Override public ScoreBatch score(float[] images, int batch) { return withEngine(e -> e.score(images, batch)); }
+        @Override public FeatureBatch features(float[] images, int batch) { return withEngine(e -> e.features(images, batch)); }
+        @Override public FewShotBatch scoreFewShot(float[] images, int batch, dev.anomalyedge.fewshot.MemoryBank bank) {
+            return withEngine(e -> e.scoreFewShot(images, batch, bank));
+        }
+        @Override public ScoreBatch searchBank(FeatureBatch features, dev.anomalyedge.fewshot.MemoryBank bank) {
+            return withEngine(e -> e.searchBank(features, bank));
+        }
+        @Override public boolean hasFewShotHead() { return engine.hasFewShotHead(); }
+        @Override public void close() { } // the model owns the engine
+    }
+
     public String version() { return version; }
 
     public int imageSize() { return engine.imageSize(); }

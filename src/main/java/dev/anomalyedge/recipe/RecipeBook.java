@@ -25,8 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The recipes a serving appliance knows, with their memory banks for the models that serve them. A bank belongs to one
- * recipe version ({@link Recipe#id()}) and one model ({@link #fingerprint}); it is built on the thread that holds the
- * model's engine ({@link LoadedModel#withEngine}), read back from the recipe's folder when it was built before, and
+ * recipe version ({@link Recipe#id()}) and one model ({@link #fingerprint}); it is built on the model's engine one
+ * batch at a time ({@link LoadedModel#sharedEngine}, so a serving model goes on inspecting meanwhile), read back from
+ * the recipe's folder when it was built before, and
  * kept in memory for the serving model only. Building one also calibrates the recipe's threshold:
  * <pre>
  *   leave-one-out   for each of the k bank images i (k ≥ 2): score of image i against the bank of the other k − 1
@@ -140,7 +141,8 @@ public final class RecipeBook {
 
     /**
      * The bank of {@code r} for {@code model}: from memory, else from the recipe's folder, else built (and stored).
-     * The caller holds the model's engine ({@link LoadedModel#withEngine}).
+     * A build takes the model's engine one batch at a time ({@link LoadedModel#sharedEngine}), so a model that serves
+     * goes on inspecting between the build's batches; the caller may hold the engine already (the inference worker).
      */
     public Prepared prepare(Recipe r, LoadedModel model) {
         String fp = fingerprint(model);
@@ -187,7 +189,7 @@ public final class RecipeBook {
         }
         for (Recipe r : all) {
             try {
-                model.withEngine(e -> prepare(r, model));
+                prepare(r, model);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "recipe %s: no bank for %s/%s", r.name(), model.name(), model.version());
             }
@@ -214,7 +216,7 @@ public final class RecipeBook {
     }
 
     private Prepared build(Recipe r, LoadedModel model, String fp) throws IOException {
-        AnomalyEngine engine = model.engine();
+        AnomalyEngine engine = model.sharedEngine();
         FewShotScorer scorer = new FewShotScorer(engine, model.bundle().settings(), maxBatch);
         Preprocessing prep = new Preprocessing(engine.imageSize(), decoder, 0);
         RecipeSettings s = r.settings();

@@ -94,7 +94,7 @@ public class Recipes {
         LoadedModel m = app.models() == null ? null : app.models().acquire();
         if (m != null) {
             try {
-                m.withEngine(e -> book.prepare(r, m));
+                book.prepare(r, m); // takes the engine batch by batch: inspections go on meanwhile
             } catch (RuntimeException e) {
                 LOG.errorf(e, "recipe %s stored, but its bank for %s/%s failed", name, m.name(), m.version());
             } finally {
