@@ -15,10 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,35 +33,14 @@ class MqttPublisherFailuresTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path brokerRoot;
-    private static EmbeddedBroker broker;
+    @RegisterExtension
+    static final BrokerPerClass BROKER = new BrokerPerClass(true);
 
     @TempDir
     Path queueDir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new EmbeddedBroker(brokerRoot);
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
-
-    @BeforeEach
-    void freshBroker() {
-        broker.start();
-        broker.reset();
-    }
-
     private MqttSettings.Builder settings(String cell, int port) {
-        return MqttSettings.builder("127.0.0.1", port, queueDir)
-                .clientId("edge-" + cell)
-                .isa95("plant", "paint", "line7", cell)
-                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300));
+        return BrokerPerClass.settings("edge-" + cell, cell, port, queueDir);
     }
 
     private static String result(int n) {
@@ -98,12 +75,12 @@ class MqttPublisherFailuresTest {
 
     @Test
     void resultsFlowWhenTheBrokerRefusesEveryStatusMessage() throws Exception {
-        MqttSettings s = settings("acl", broker.port()).build();
+        MqttSettings s = settings("acl", BROKER.get().port()).build();
         Topics topics = Topics.of(s);
         // an ACL that allows only the result topic
-        broker.setRule(p -> p.topic().equals(topics.status()) ? EmbeddedBroker.Answer.refuse(AckReasonCode.NOT_AUTHORIZED)
+        BROKER.get().setRule(p -> p.topic().equals(topics.status()) ? EmbeddedBroker.Answer.refuse(AckReasonCode.NOT_AUTHORIZED)
                 : EmbeddedBroker.Answer.DELIVER);
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result());
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -118,7 +95,7 @@ class MqttPublisherFailuresTest {
 
             // a model swap asks for the status again: refused again, results still flow
             publisher.publishStatus();
-            Poll.until("second status attempt", WAIT, () -> broker.inbound(s.clientId(), topics.status()).size() >= 2);
+            Poll.until("second status attempt", WAIT, () -> BROKER.get().inbound(s.clientId(), topics.status()).size() >= 2);
             assertTrue(publisher.publishResult(result(3), null));
             assertEquals(List.of(0, 1, 2, 3), ns(sub.await(topics.result(), 4, WAIT)));
         }
@@ -126,12 +103,12 @@ class MqttPublisherFailuresTest {
 
     @Test
     void aStatusMessageRefusedForNowIsRetriedWithoutHoldingResultsBack() throws Exception {
-        MqttSettings s = settings("quota", broker.port()).build();
+        MqttSettings s = settings("quota", BROKER.get().port()).build();
         Topics topics = Topics.of(s);
         AtomicInteger statusAttempts = new AtomicInteger();
-        broker.setRule(p -> p.topic().equals(topics.status()) && statusAttempts.incrementAndGet() <= 2
+        BROKER.get().setRule(p -> p.topic().equals(topics.status()) && statusAttempts.incrementAndGet() <= 2
                 ? EmbeddedBroker.Answer.refuse(AckReasonCode.QUOTA_EXCEEDED) : EmbeddedBroker.Answer.DELIVER);
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.base() + "/#");
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.base() + "/#");
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "7")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -145,10 +122,10 @@ class MqttPublisherFailuresTest {
 
     @Test
     void brokerRefusalsAreRetriedOrDeadLetteredByTheirReasonCode() throws Exception {
-        MqttSettings s = settings("codes", broker.port()).build();
+        MqttSettings s = settings("codes", BROKER.get().port()).build();
         Topics topics = Topics.of(s);
         Map<Integer, AtomicInteger> attempts = new ConcurrentHashMap<>();
-        broker.setRule(p -> {
+        BROKER.get().setRule(p -> {
             if (!p.topic().equals(topics.result())) {
                 return EmbeddedBroker.Answer.DELIVER;
             }
@@ -163,7 +140,7 @@ class MqttPublisherFailuresTest {
                 default -> EmbeddedBroker.Answer.DELIVER;
             };
         });
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result());
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -197,12 +174,12 @@ class MqttPublisherFailuresTest {
 
     @Test
     void aResultAwaitingItsAcknowledgementIsNotPublishedAgainOnTheSameConnection() throws Exception {
-        MqttSettings s = settings("slow", broker.port()).build();
+        MqttSettings s = settings("slow", BROKER.get().port()).build();
         Topics topics = Topics.of(s);
         // the broker takes 1.5 s to acknowledge the first result; the publisher's timeout is 200 ms
-        broker.setRule(p -> p.topic().equals(topics.result()) && n(p.payload()) == 0
+        BROKER.get().setRule(p -> p.topic().equals(topics.result()) && n(p.payload()) == 0
                 ? EmbeddedBroker.Answer.hold(Duration.ofMillis(1500)) : EmbeddedBroker.Answer.DELIVER);
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result());
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")),
                      Duration.ofMillis(200))) {
             publisher.start();
@@ -212,7 +189,7 @@ class MqttPublisherFailuresTest {
             assertEquals(List.of(0, 1), ns(sub.await(topics.result(), 2, WAIT)));
             Poll.until("backlog sent", WAIT, () -> publisher.stats().backlog() == 0);
 
-            List<EmbeddedBroker.Inbound> sent = broker.inbound(s.clientId(), topics.result());
+            List<EmbeddedBroker.Inbound> sent = BROKER.get().inbound(s.clientId(), topics.result());
             assertEquals(2, sent.size(), "each result published once: " + sent);
             assertEquals(2, sub.on(topics.result()).size());
             assertEquals(2, publisher.stats().published());
@@ -221,14 +198,14 @@ class MqttPublisherFailuresTest {
 
     @Test
     void aResultInFlightIsSentAgainAfterTheConnectionIsLost() throws Exception {
-        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+        try (TcpProxy proxy = new TcpProxy(BROKER.get().port())) {
             MqttSettings s = settings("resend", proxy.port()).build();
             Topics topics = Topics.of(s);
             AtomicInteger attempts = new AtomicInteger();
             // the first attempt is not acknowledged before its connection is gone
-            broker.setRule(p -> p.topic().equals(topics.result()) && attempts.incrementAndGet() == 1
+            BROKER.get().setRule(p -> p.topic().equals(topics.result()) && attempts.incrementAndGet() == 1
                     ? EmbeddedBroker.Answer.hold(Duration.ofSeconds(3)) : EmbeddedBroker.Answer.DELIVER);
-            try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+            try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result());
                  MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")),
                          Duration.ofMillis(200))) {
                 publisher.start();

@@ -16,10 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,37 +31,15 @@ class MqttResultPublisherTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path brokerRoot;
-    private static EmbeddedBroker broker;
+    @RegisterExtension
+    static final BrokerPerClass BROKER = new BrokerPerClass(false);
 
     @TempDir
     Path queueDir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new EmbeddedBroker(brokerRoot);
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
-
-    @BeforeEach
-    void brokerUp() {
-        broker.start();   // no-op unless a test left it stopped
-    }
-
     /** Settings for one test: its own client id and cell (so retained status messages do not mix), fast reconnect. */
     private MqttSettings settings(String cell, int port) {
-        return MqttSettings.builder("127.0.0.1", port, queueDir)
-                .clientId("edge-" + cell)
-                .isa95("plant", "paint", "line7", cell)
-                .heatmap(true, 0)
-                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300))
-                .build();
+        return BrokerPerClass.settings("edge-" + cell, cell, port, queueDir).heatmap(true, 0).build();
     }
 
     private static String result(int n) {
@@ -76,10 +52,10 @@ class MqttResultPublisherTest {
 
     @Test
     void liveResultsArriveAtQos1OnTheResultTopicWithTheJsonIntact() throws Exception {
-        MqttSettings s = settings("live", broker.port());
+        MqttSettings s = settings("live", BROKER.get().port());
         Topics topics = Topics.of(s);
         assertEquals("anomaly/plant/paint/line7/live/result", topics.result());
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.base() + "/#");
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.base() + "/#");
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("bottle", "3")))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -111,14 +87,14 @@ class MqttResultPublisherTest {
 
     @Test
     void birthIsRetainedOnConnectAndRepublishedAfterAModelSwap() throws Exception {
-        MqttSettings s = settings("birth", broker.port());
+        MqttSettings s = settings("birth", BROKER.get().port());
         Topics topics = Topics.of(s);
         AtomicReference<ModelIdentity> model = new AtomicReference<>(new ModelIdentity("bottle", "1"));
         try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(model.get()))) {
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
             // a subscriber that arrives later still learns the state: the birth is retained
-            try (TestSubscriber late = TestSubscriber.subscribe(broker.port(), topics.status())) {
+            try (TestSubscriber late = TestSubscriber.subscribe(BROKER.get().port(), topics.status())) {
                 Mqtt5Publish birth = late.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
                 assertTrue(birth.isRetain());
                 assertEquals(MqttQos.AT_LEAST_ONCE, birth.getQos());
@@ -134,7 +110,7 @@ class MqttResultPublisherTest {
             }
         }
         // a clean close leaves a retained OFFLINE status behind
-        try (TestSubscriber after = TestSubscriber.subscribe(broker.port(), topics.status())) {
+        try (TestSubscriber after = TestSubscriber.subscribe(BROKER.get().port(), topics.status())) {
             Mqtt5Publish offline = after.awaitPayload(topics.status(), t -> t.contains("OFFLINE"), WAIT);
             assertTrue(offline.isRetain());
             assertEquals("shutdown", json(offline).get("reason").asText());
@@ -143,13 +119,13 @@ class MqttResultPublisherTest {
 
     @Test
     void lastWillFiresRetainedWhenTheConnectionDiesAbruptly() throws Exception {
-        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+        try (TcpProxy proxy = new TcpProxy(BROKER.get().port())) {
             MqttSettings s = settings("will", proxy.port());
             Topics topics = Topics.of(s);
             try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
-                try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status())) {
+                try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.status())) {
                     sub.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
                 }
 
@@ -158,7 +134,7 @@ class MqttResultPublisherTest {
                 Poll.until("publisher notices the loss", WAIT, () -> !publisher.connected());
 
                 // a subscriber that connects afterwards finds the Will as the retained status
-                try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status())) {
+                try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.status())) {
                     Mqtt5Publish will = sub.awaitPayload(topics.status(), t -> t.contains("OFFLINE"), WAIT);
                     assertTrue(will.isRetain());
                     assertEquals("connection lost", json(will).get("reason").asText());
@@ -169,7 +145,7 @@ class MqttResultPublisherTest {
                 // the client reconnects by itself and announces itself again
                 proxy.setAccepting(true);
                 Poll.until("publisher reconnected", WAIT, publisher::connected);
-                try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status())) {
+                try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.status())) {
                     sub.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
                 }
             }
@@ -178,15 +154,15 @@ class MqttResultPublisherTest {
 
     @Test
     void lastWillFiresWhenTheBrokerDropsTheClient() throws Exception {
-        MqttSettings s = settings("kick", broker.port());
+        MqttSettings s = settings("kick", BROKER.get().port());
         Topics topics = Topics.of(s);
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status());
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.status());
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             sub.awaitPayload(topics.status(), t -> t.contains("READY"), WAIT);
             Poll.until("publisher connected", WAIT, publisher::connected);
 
-            assertTrue(broker.disconnectClient(s.clientId()));
+            assertTrue(BROKER.get().disconnectClient(s.clientId()));
 
             // OFFLINE (the Will), then READY again after the automatic reconnect
             Poll.until(WAIT, () -> statesOf(sub, topics).lastIndexOf("READY") > statesOf(sub, topics).indexOf("OFFLINE")
@@ -210,14 +186,14 @@ class MqttResultPublisherTest {
     @Test
     void brokerOutageLosesNothingAndReplaysInOrderAsHistorical() throws Exception {
         int n = 50;
-        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+        try (TcpProxy proxy = new TcpProxy(BROKER.get().port())) {
             MqttSettings s = settings("outage", proxy.port());
             Topics topics = Topics.of(s);
             try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
 
-                broker.stop();
+                BROKER.get().stop();
                 Poll.until("publisher notices the outage", WAIT, () -> !publisher.connected());
                 for (int i = 0; i < n; i++) {
                     assertTrue(publisher.publishResult(result(i), null), "queued while the broker is down");
@@ -226,8 +202,8 @@ class MqttResultPublisherTest {
 
                 // bring the broker back; hold the publisher off until the subscriber is listening
                 proxy.setAccepting(false);
-                broker.start();
-                try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result())) {
+                BROKER.get().start();
+                try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result())) {
                     proxy.setAccepting(true);
                     List<Mqtt5Publish> got = sub.await(topics.result(), n, WAIT);
                     assertEquals(n, got.size(), "no duplicates");
@@ -257,10 +233,10 @@ class MqttResultPublisherTest {
     @Test
     void resultsInFlightWhenTheConnectionDropsAreSentAgainInOrder() throws Exception {
         int n = 40;
-        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+        try (TcpProxy proxy = new TcpProxy(BROKER.get().port())) {
             MqttSettings s = settings("flight", proxy.port());
             Topics topics = Topics.of(s);
-            try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+            try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result());
                  MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 publisher.start();
                 Poll.until("publisher connected", WAIT, publisher::connected);
@@ -304,13 +280,13 @@ class MqttResultPublisherTest {
     @Test
     void backlogSurvivesAPublisherRestartWhileTheBrokerIsDown() throws Exception {
         int n = 20;
-        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+        try (TcpProxy proxy = new TcpProxy(BROKER.get().port())) {
             MqttSettings s = settings("restart", proxy.port());
             Topics topics = Topics.of(s);
             try (MqttResultPublisher first = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
                 first.start();
                 Poll.until("first publisher connected", WAIT, first::connected);
-                broker.stop();
+                BROKER.get().stop();
                 Poll.until("first publisher notices the outage", WAIT, () -> !first.connected());
                 for (int i = 0; i < n; i++) {
                     assertTrue(first.publishResult(result(i), new byte[] {1}));
@@ -322,8 +298,8 @@ class MqttResultPublisherTest {
             try (MqttResultPublisher second = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "2")))) {
                 assertEquals(n, second.stats().backlog(), "restored from disk");
                 second.start();   // broker still unreachable: must not throw
-                broker.start();
-                try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.base() + "/#")) {
+                BROKER.get().start();
+                try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.base() + "/#")) {
                     proxy.setAccepting(true);
                     List<Mqtt5Publish> got = sub.await(topics.result(), n, WAIT);
                     for (int i = 0; i < n; i++) {
@@ -342,7 +318,7 @@ class MqttResultPublisherTest {
 
     @Test
     void startingWithNoBrokerReachableQueuesAndDeliversLater() throws Exception {
-        try (TcpProxy proxy = new TcpProxy(broker.port())) {
+        try (TcpProxy proxy = new TcpProxy(BROKER.get().port())) {
             proxy.setAccepting(false);
             MqttSettings s = settings("late", proxy.port());
             Topics topics = Topics.of(s);
@@ -355,7 +331,7 @@ class MqttResultPublisherTest {
                 assertFalse(publisher.connected());
                 assertEquals(3, publisher.stats().backlog());
 
-                try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result())) {
+                try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result())) {
                     proxy.setAccepting(true);
                     List<Mqtt5Publish> got = sub.await(topics.result(), 3, WAIT);
                     for (int i = 0; i < 3; i++) {
@@ -369,15 +345,15 @@ class MqttResultPublisherTest {
 
     @Test
     void connectsOverTlsWithUserNameAndPassword() throws Exception {
-        MqttSettings s = MqttSettings.builder("127.0.0.1", broker.tlsPort(), queueDir)
+        MqttSettings s = MqttSettings.builder("127.0.0.1", BROKER.get().tlsPort(), queueDir)
                 .clientId(EmbeddedBroker.AUTH_CLIENT_PREFIX + "-tls")
                 .isa95("plant", "paint", "line7", "tls")
-                .tls(true).trustStore(broker.trustStore(), EmbeddedBroker.STORE_PASSWORD)
+                .tls(true).trustStore(BROKER.get().trustStore(), EmbeddedBroker.STORE_PASSWORD)
                 .credentials(EmbeddedBroker.USER, EmbeddedBroker.PASSWORD)
                 .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300))
                 .build();
         Topics topics = Topics.of(s);
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.result());
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.result());
              MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")))) {
             publisher.start();
             Poll.until(WAIT, publisher::connected, () -> "connected over TLS, last error " + publisher.stats().lastError());
@@ -389,10 +365,10 @@ class MqttResultPublisherTest {
     @Test
     void untrustedCertificateOrWrongPasswordKeepResultsQueued(@TempDir Path otherQueue) throws Exception {
         // TLS without our trust store: the JVM's CAs do not know the broker's self-signed certificate
-        MqttSettings untrusted = MqttSettings.builder("127.0.0.1", broker.tlsPort(), queueDir)
+        MqttSettings untrusted = MqttSettings.builder("127.0.0.1", BROKER.get().tlsPort(), queueDir)
                 .clientId("edge-untrusted").tls(true)
                 .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300)).build();
-        MqttSettings wrongPassword = MqttSettings.builder("127.0.0.1", broker.port(), otherQueue)
+        MqttSettings wrongPassword = MqttSettings.builder("127.0.0.1", BROKER.get().port(), otherQueue)
                 .clientId(EmbeddedBroker.AUTH_CLIENT_PREFIX + "-bad").credentials(EmbeddedBroker.USER, "wrong")
                 .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300)).build();
         try (MqttResultPublisher a = new MqttResultPublisher(untrusted, () -> StatusSnapshot.ready(ModelIdentity.UNKNOWN));

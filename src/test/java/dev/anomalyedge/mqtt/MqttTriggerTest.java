@@ -15,10 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,36 +39,14 @@ class MqttTriggerTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path brokerRoot;
-    private static EmbeddedBroker broker;
+    @RegisterExtension
+    static final BrokerPerClass BROKER = new BrokerPerClass(false);
 
     @TempDir
     Path queueDir;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = new EmbeddedBroker(brokerRoot);
-        broker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
-
-    @BeforeEach
-    void brokerUp() {
-        broker.start();
-    }
-
     private MqttSettings settings(String cell) {
-        return MqttSettings.builder("127.0.0.1", broker.port(), queueDir)
-                .clientId("edge-trigger-" + cell)
-                .isa95("plant", "paint", "line7", cell)
-                .trigger(true)
-                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(300))
-                .build();
+        return BrokerPerClass.settings("edge-trigger-" + cell, cell, BROKER.get().port(), queueDir).trigger(true).build();
     }
 
     /** Answers each trigger with a JSON naming what it got; blocks while {@code gate} is closed. */
@@ -167,7 +143,7 @@ class MqttTriggerTest {
         assertEquals("anomaly/plant/paint/line7/reply/trigger", topics.trigger());
         FakeHandler handler = new FakeHandler();
         try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")));
-             Requester plc = new Requester(broker.port())) {
+             Requester plc = new Requester(BROKER.get().port())) {
             publisher.acceptTriggers(handler, 2, 4);
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -202,7 +178,7 @@ class MqttTriggerTest {
         Topics topics = Topics.of(s);
         FakeHandler handler = new FakeHandler();
         try (MqttResultPublisher publisher = new MqttResultPublisher(s, () -> StatusSnapshot.ready(new ModelIdentity("m", "1")));
-             Requester plc = new Requester(broker.port())) {
+             Requester plc = new Requester(BROKER.get().port())) {
             publisher.acceptTriggers(handler, 1, 0);   // one at a time, none waiting
             publisher.start();
             Poll.until("publisher connected", WAIT, publisher::connected);
@@ -231,9 +207,9 @@ class MqttTriggerTest {
         Topics topics = Topics.of(s);
         FakeHandler handler = new FakeHandler();
         AtomicReference<StatusSnapshot> state = new AtomicReference<>(StatusSnapshot.STARTING);
-        try (TestSubscriber sub = TestSubscriber.subscribe(broker.port(), topics.status());
+        try (TestSubscriber sub = TestSubscriber.subscribe(BROKER.get().port(), topics.status());
              MqttResultPublisher publisher = new MqttResultPublisher(s, state::get);
-             Requester plc = new Requester(broker.port())) {
+             Requester plc = new Requester(BROKER.get().port())) {
             publisher.acceptTriggers(handler, 2, 4);
             publisher.start();
             Poll.until(WAIT, () -> states(sub, topics).contains("STARTING"), () -> "STARTING, got " + states(sub, topics));
@@ -255,7 +231,7 @@ class MqttTriggerTest {
                     () -> "READY after FAULT, got " + states(sub, topics));
 
             // the broker drops the appliance: the Will says OFFLINE, the reconnect READY again
-            assertTrue(broker.disconnectClient(s.clientId()));
+            assertTrue(BROKER.get().disconnectClient(s.clientId()));
             Poll.until(WAIT, () -> states(sub, topics).lastIndexOf("READY") > states(sub, topics).indexOf("OFFLINE")
                             && states(sub, topics).contains("OFFLINE"),
                     () -> "OFFLINE then READY, got " + states(sub, topics));
@@ -269,7 +245,7 @@ class MqttTriggerTest {
             assertEquals("P-7", JSON.readTree(plc.awaitReply("after-reconnect").getPayloadAsBytes()).get("part_id").asText());
             assertEquals(1, plc.repliesTo("after-reconnect").size());
         }
-        try (TestSubscriber after = TestSubscriber.subscribe(broker.port(), topics.status())) {
+        try (TestSubscriber after = TestSubscriber.subscribe(BROKER.get().port(), topics.status())) {
             JsonNode off = JSON.readTree(after.awaitPayload(topics.status(), t -> t.contains("OFFLINE"), WAIT).getPayloadAsBytes());
             assertEquals("shutdown", off.get("reason").asText(), "a clean close leaves OFFLINE retained");
         }
