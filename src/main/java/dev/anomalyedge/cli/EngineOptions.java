@@ -1,10 +1,12 @@
 package dev.anomalyedge.cli;
 
+import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.select.Backends;
 import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.EngineSettings;
 import dev.anomalyedge.engine.select.NativeProbe;
+import dev.anomalyedge.engine.select.HostBankSearch;
 import dev.anomalyedge.engine.select.SelectedEngine;
 import picocli.CommandLine.Option;
 
@@ -28,6 +30,8 @@ public class EngineOptions {
         SelectedEngine selected = new EngineSelector(NativeProbe.real(), Backends.real(threads == null ? 0 : threads), r -> { })
                 .select(bundleDir, s);
         Console.info(selected.statusMessage());
-        return selected;
+        // an engine without its own bank search (TensorRT) gets the host one (few-shot: one vision run per batch)
+        return new SelectedEngine(HostBankSearch.ifMissing(selected.engine(), ModelBundle.load(bundleDir).settings(),
+                threads == null ? 0 : threads), selected.backend(), selected.reason());
     }
 }

@@ -23,6 +23,14 @@ public interface AnomalyEngine extends AutoCloseable {
     FeatureBatch features(float[] images, int batch);
 
     /**
+     * The zero-shot scores and maps and the patch features of the same images. By default two runs ({@link #score} and
+     * {@link #features}); an engine whose one run yields both overrides it (TensorRT's plan computes every output anyway).
+     */
+    default ScoredFeatures scoreAndFeatures(float[] images, int batch) {
+        return new ScoredFeatures(score(images, batch), features(images, batch));
+    }
+
+    /**
      * Few-shot scoring: one run of the vision tower gives the zero-shot scores and maps and the patch features, and the
      * engine's bank search compares the features with {@code bank} (see {@code graph.FewShotGraphBuilder}).
      *
@@ -94,6 +102,15 @@ public interface AnomalyEngine extends AutoCloseable {
      * @param zeroShot the zero-shot scores [B] and maps [B, S, S] ({@link #score})
      * @param fewShot  the few-shot scores [B] and maps [B, S, S] against the bank
      */
+    /** Zero-shot scores and maps with the features of the same batch ({@link #scoreAndFeatures}). */
+    record ScoredFeatures(ScoreBatch scores, FeatureBatch features) {
+        public ScoredFeatures {
+            if (scores.batch() != features.batch()) {
+                throw new IllegalArgumentException("scores of " + scores.batch() + " images with features of " + features.batch());
+            }
+        }
+    }
+
     record FewShotBatch(ScoreBatch zeroShot, ScoreBatch fewShot) {
         public FewShotBatch {
             if (zeroShot.batch() != fewShot.batch() || zeroShot.size() != fewShot.size()) {

@@ -6,6 +6,7 @@ import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.EngineSettings;
+import dev.anomalyedge.engine.select.HostBankSearch;
 import dev.anomalyedge.engine.select.SelectedEngine;
 import org.jboss.logging.Logger;
 
@@ -29,7 +30,8 @@ final class EngineFactory {
         SelectedEngine selected = selector.select(bundle.dir(), settings(config));
         reason = selected.statusMessage();
         LOG.info(reason);
-        return selected.engine();
+        // an engine without its own bank search (TensorRT) gets the host one, so recipes cost one vision run per batch
+        return HostBankSearch.ifMissing(selected.engine(), bundle.settings(), config.engine().threads());
     }
 
     /** Which backend serves and why (for health and the status message); null before the first engine opened. */

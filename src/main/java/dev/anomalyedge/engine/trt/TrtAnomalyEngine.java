@@ -244,6 +244,17 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
                 out.get(ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES));
     }
 
+    /** One run of the plan for both (it computes every output anyway; this copies four back instead of two, twice). */
+    @Override
+    public ScoredFeatures scoreAndFeatures(float[] images, int batch) {
+        Map<String, float[]> out = run(images, batch, List.of(ScoringGraphBuilder.OUTPUT_IMAGE_SCORE, ScoringGraphBuilder.OUTPUT_ANOMALY_MAP,
+                ScoringGraphBuilder.OUTPUT_PATCH_FEATURES, ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES));
+        return new ScoredFeatures(
+                new ScoreBatch(batch, imageSize, out.get(ScoringGraphBuilder.OUTPUT_IMAGE_SCORE), out.get(ScoringGraphBuilder.OUTPUT_ANOMALY_MAP)),
+                new FeatureBatch(batch, taps, tokens, embedDim, out.get(ScoringGraphBuilder.OUTPUT_PATCH_FEATURES),
+                        out.get(ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES)));
+    }
+
     /** Runs the batch (in chunks of at most {@link #maxBatch()}) and returns the named outputs, full batch, row-major. */
     Map<String, float[]> run(float[] images, int batch, List<String> outputs) {
         lock.readLock().lock();
