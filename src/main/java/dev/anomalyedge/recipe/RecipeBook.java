@@ -47,7 +47,6 @@ public final class RecipeBook {
     private final ImageDecoder decoder;
     private final int maxBatch;
     private final int maxMapSide;
-    private final Map<String, Recipe> recipes = new ConcurrentHashMap<>();
     private final Map<String, Prepared> banks = new ConcurrentHashMap<>();   // recipe id @ fingerprint
     private final Map<String, String> failures = new ConcurrentHashMap<>();  // recipe id @ fingerprint → why
     private final Set<String> building = ConcurrentHashMap.newKeySet();
@@ -87,19 +86,19 @@ public final class RecipeBook {
         return (m.name() + "-" + m.version()).replaceAll("[^A-Za-z0-9._-]", "_") + "-" + hex;
     }
 
-    /** The recipe {@code name}, empty when unknown (a bad name is unknown too). */
+    /**
+     * The recipe {@code name} as its folder holds it now, empty when unknown (a bad name is unknown too). Read for every
+     * use (a small JSON file), so a recipe created, replaced or deleted by the {@code recipe} command while the appliance
+     * runs is seen at its next inspection.
+     */
     public Optional<Recipe> find(String name) {
         try {
             RecipeStore.checkName(name);
         } catch (RecipeException e) {
             return Optional.empty();
         }
-        Recipe cached = recipes.get(name);
-        if (cached != null) return Optional.of(cached);
         try {
-            Optional<Recipe> r = store.get(name);
-            r.ifPresent(x -> recipes.put(name, x));
-            return r;
+            return store.get(name);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read recipe '" + name + "': " + e.getMessage(), e);
         }
@@ -120,16 +119,13 @@ public final class RecipeBook {
         for (List<RecipeStore.Upload> images : List.of(good, validation)) {
             for (RecipeStore.Upload u : images) cut(decode(u), settings, u.source());
         }
-        Recipe r = store.create(name, settings, good, validation, replace);
-        recipes.put(name, r);
-        return r;
+        return store.create(name, settings, good, validation, replace);
     }
 
     /** Deletes a recipe and forgets its banks; false when unknown. */
     public boolean delete(String name) throws IOException {
         Optional<Recipe> r = find(name);
         boolean deleted = store.delete(name);
-        recipes.remove(name);
         r.ifPresent(x -> banks.keySet().removeIf(k -> k.startsWith(x.id() + "@")));
         return deleted;
     }

@@ -54,6 +54,8 @@ public final class RecipeStore {
 
     private final Path dir;
     private final Object writes = new Object();
+    /** Held for the renames that replace or remove a recipe's folder, and by {@link #get}: a reader never sees the gap. */
+    private final Object swap = new Object();
 
     public RecipeStore(Path dir) {
         this.dir = dir;
@@ -104,7 +106,11 @@ public final class RecipeStore {
     public Optional<Recipe> get(String name) throws IOException {
         Path f = dir.resolve(checkName(name)).resolve(RECIPE_JSON);
         try {
-            Recipe r = JSON.readValue(Files.readAllBytes(f), Recipe.class);
+            byte[] json;
+            synchronized (swap) {
+                json = Files.readAllBytes(f);
+            }
+            Recipe r = JSON.readValue(json, Recipe.class);
             if (!name.equals(r.name())) throw new IOException(f + " names recipe '" + r.name() + "'");
             return Optional.of(r);
         } catch (NoSuchFileException e) {
@@ -137,14 +143,16 @@ public final class RecipeStore {
                         settings, refs, val);
                 DurableFiles.replace(staging.resolve(RECIPE_JSON), JSON.writeValueAsBytes(r));
                 Path aside = null;
-                if (Files.exists(target)) {
-                    aside = dir.resolve(".replaced-" + UUID.randomUUID());
-                    Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
-                }
-                try {
-                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException e) {
-                    throw new Exists(name);
+                synchronized (swap) {
+                    if (Files.exists(target)) {
+                        aside = dir.resolve(".replaced-" + UUID.randomUUID());
+                        Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    try {
+                        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (FileAlreadyExistsException e) {
+                        throw new Exists(name);
+                    }
                 }
                 if (aside != null) FileTrees.deleteTree(aside);
                 return r;
@@ -161,7 +169,9 @@ public final class RecipeStore {
             Path target = dir.resolve(name);
             if (!Files.isDirectory(target)) return false;
             Path aside = dir.resolve(".deleted-" + UUID.randomUUID());
-            Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+            synchronized (swap) {
+                Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+            }
             FileTrees.deleteTree(aside);
             return true;
         }

@@ -59,6 +59,20 @@ class RecipeBookTest {
         assertEquals("READY", again.state(r, m).state());
     }
 
+    /** The `recipe` command writes with a store of its own: a running book sees its creations, replacements and deletions. */
+    @Test
+    void recipesWrittenByAnotherProcessAreSeenAtTheirNextUse() throws IOException {
+        RecipeBook running = new RecipeBook(new RecipeStore(dir), new ImageDecoder(), 8, 1024);
+        RecipeStore command = new RecipeStore(dir);
+        assertTrue(running.find("late").isEmpty());
+        Recipe first = command.create("late", RecipeSettings.defaults(), List.of(DemoModel.part(64, 1, GOOD)), List.of(), false);
+        assertEquals(first.id(), running.find("late").orElseThrow().id());
+        Recipe second = command.create("late", RecipeSettings.defaults(), List.of(DemoModel.part(64, 2, GOOD)), List.of(), true);
+        assertEquals(second.id(), running.find("late").orElseThrow().id(), "the replacement, not the first version");
+        assertTrue(command.delete("late"));
+        assertTrue(running.find("late").isEmpty());
+    }
+
     @Test
     void oneShotNeedsValidationImagesForAThreshold() throws IOException {
         LoadedModel m = DemoModel.get();
