@@ -8,7 +8,8 @@
 # It checks and reassembles the parts, then within BUDGET_S seconds (default 570, i.e. under 10 minutes):
 #   1. host facts (nvidia-smi, CPU, memory) and the TensorRT probe (build-engine --probe);
 #   2. the demo bundle: builds its FP16 plan (in a child JVM, as the service does), compares TensorRT FP16 with ONNX
-#      Runtime FP32 on the same images and times batch 1, 8 and 32 (the trt-parity command);
+#      Runtime FP32 on the same images and times batch 1, 8 and 32 (the trt-parity command), then times few-shot
+#      scoring with a k = 4 bank (benchmark --shots 4: the plan's run plus the host bank search);
 #   3. the full-size random-weight ViT-L/14@336 bundle at 518 px: the same;
 #   4. TrtGpuTest (golden models at every batch size, plan reuse, memory over 10,000 inferences, two workers) with the
 #      time that is left.
@@ -134,6 +135,9 @@ log "2. demo bundle"
 run "demo bundle" "$(( $(left) - 30 ))" "$java" "${opts[@]}" -jar "$jar" demo --untrained --out "$work/demo" \
   && run "demo: plan, parity, timings" "$(( $(left) - 60 ))" "$java" "${opts[@]}" "${parity[@]}" --bundle "$demo" --ort-batch-sizes 1,8 --images 8 \
        --json "$work/results/demo.json"
+# few-shot scoring on TensorRT: one plan run, then the bank search on the host (engine.select.HostBankSearch)
+[ $dry = 1 ] || [ ! -d "$demo" ] || run "demo: few-shot on TensorRT, k = 4" "$(( $(left) - 60 ))" "$java" "${opts[@]}" -jar "$jar" \
+  benchmark --bundle "$demo" --engine tensorrt --shots 4 --batch-sizes 1 --runs 3
 write_json
 
 if [ "${SKIP_FULL:-0}" != 1 ] && [ $dry = 0 ]; then
