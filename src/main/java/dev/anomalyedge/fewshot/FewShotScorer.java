@@ -19,15 +19,23 @@ import java.util.List;
  * </pre>
  * The few-shot image score is the maximum of the few-shot map divided by the map's upper bound (K for SUM).
  *
- * <p>FUSED, the default with a bank, puts the two signals on one scale and adds them with fixed weights:
+ * <p>FUSED, the default with a bank, puts the two signals on one scale and adds them with fixed weights, then reports
+ * the sum on the few-shot signal's scale:
  * <pre>
- * z_zs = (zs − μ_zs) / σ_zs,  z_fs = (fs − μ_fs) / σ_fs      μ, σ: the references scored leave-one-out (MemoryBank.Fusion)
- * fused = (1·z_zs + 3·z_fs) / 4                              for the image score, and pixel by pixel for the map
+ * z_zs = (zs − μ_zs) / σ′_zs,  z_fs = (fs − μ_fs) / σ′_fs    μ, σ: the references scored leave-one-out (MemoryBank.Fusion)
+ * σ′ = max(σ, 0.1·|μ|, 1e-6);  image-score σ ≥ the map pixels' σ / the map's upper bound
+ * fused = μ_fs + σ′_fs · (1·z_zs + 3·z_fs) / 4               for the image score, and pixel by pixel for the map
+ *       = ¾·fs + ¼·(the zero-shot signal moved onto the few-shot scale by the references' mean and spread)
  * </pre>
  * Standardised, each signal counts in units of how much it varies over good parts of this line, so neither dominates
  * by its raw range; the few-shot signal weighs three times the zero-shot one because it compares with this line's own
- * good parts. Measured on a synthetic set with a tiny random CLIP whose zero-shot signal is below chance, the fused
- * figures stay near the few-shot ones (README "Few-shot scoring"); an equal-weight sum and the maximum lost more.
+ * good parts. The σ floors keep a signal that barely moves over the references (an untrained zero-shot head) from
+ * exploding. Reported on the few-shot scale, fused scores and maps have the units of few-shot ones (a score near the
+ * few-shot score, a map in distance units up to the map's upper bound), so thresholds and heatmap colours read alike
+ * in both modes; the affine rescaling changes no ranking (AUROC). Measured on synthetic parts and textures with a tiny
+ * random CLIP whose zero-shot signal is below chance, the fused figures stay near the few-shot ones (README "Few-shot
+ * scoring"); an equal-weight sum and the maximum lost more, and a rule that adds the zero-shot signal only beyond 3σ
+ * matched few-shot alone there but threw most of a useful zero-shot signal away when the roles were swapped.
  * The engine's bank search runs the map math on the engine ({@code graph.FewShotGraphBuilder});
  * {@link #fewShotMap} is the double-precision Java reference, used for engines without a bank search.
  */
@@ -108,8 +116,12 @@ public final class FewShotScorer {
             for (float v : g.zeroShotMap()) zsPixel.add(v);
             for (float v : g.fewShotMap()) fsPixel.add(v);
         }
-        return new MemoryBank.Fusion(zsScore.mean(), zsScore.std(), fsScore.mean(), fsScore.std(), zsPixel.mean(), zsPixel.std(),
-                fsPixel.mean(), fsPixel.std(), ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT, ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT);
+        // an image score's spread is at least one map pixel's (in score units: the score is the map's peak / its upper
+        // bound), so that a single reference (k = 1: one score, σ = 0) or a few identical ones do not make it explode
+        double upper = settings.mapUpperBound();
+        return new MemoryBank.Fusion(zsScore.mean(), Math.max(zsScore.std(), zsPixel.std() / upper), fsScore.mean(),
+                Math.max(fsScore.std(), fsPixel.std() / upper), zsPixel.mean(), zsPixel.std(), fsPixel.mean(), fsPixel.std(),
+                ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT, ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT);
     }
 
     /** Scores {@code tensors} (each [3, S, S]) in order; {@code bank} null = zero-shot. */
@@ -212,7 +224,8 @@ public final class FewShotScorer {
 
     /**
      * The reported score and map of one image by {@code mode}. FUSED (see the class comment) standardises each signal by
-     * the references' own statistics and adds them; without statistics it averages the raw signals.
+     * the references' own statistics, adds them and reports the sum on the few-shot scale; without statistics it
+     * averages the raw signals.
      */
     public static Scored combine(Signals s, MemoryBank.Fusion stats, Mode mode) {
         return switch (mode) {
@@ -228,18 +241,31 @@ public final class FewShotScorer {
             for (int i = 0; i < fused.length; i++) fused[i] = (zs[i] + fs[i]) / 2;
             return new Scored((s.zeroShotScore() + s.fewShotScore()) / 2, fused, s.zeroShotScore(), s.fewShotScore());
         }
+        double pixelScale = spread(f.fsPixelStd(), f.fsPixelMean()), scoreScale = spread(f.fsScoreStd(), f.fsScoreMean());
         for (int i = 0; i < fused.length; i++) {
-            fused[i] = (float) weighted(standard(zs[i], f.zsPixelMean(), f.zsPixelStd()), f.zsPixelWeight(),
-                    standard(fs[i], f.fsPixelMean(), f.fsPixelStd()), f.fsPixelWeight());
+            fused[i] = (float) (f.fsPixelMean() + pixelScale * weighted(standard(zs[i], f.zsPixelMean(), f.zsPixelStd()), f.zsPixelWeight(),
+                    standard(fs[i], f.fsPixelMean(), f.fsPixelStd()), f.fsPixelWeight()));
         }
-        double score = weighted(standard(s.zeroShotScore(), f.zsScoreMean(), f.zsScoreStd()), f.zsScoreWeight(),
+        double score = f.fsScoreMean() + scoreScale * weighted(standard(s.zeroShotScore(), f.zsScoreMean(), f.zsScoreStd()), f.zsScoreWeight(),
                 standard(s.fewShotScore(), f.fsScoreMean(), f.fsScoreStd()), f.fsScoreWeight());
         return new Scored((float) score, fused, s.zeroShotScore(), s.fewShotScore());
     }
 
-    /** (x − μ) / σ, with σ floored so that a constant reference signal does not divide by zero. */
+    /** σ of a signal is counted as at least this fraction of its good level |μ| (see {@link #standard}). */
+    static final double RELATIVE_STD_FLOOR = 0.1;
+
+    /**
+     * (x − μ) / σ′ with σ′ = max(σ, 0.1·|μ|, 1e-6): a signal that barely moves over the references (an untrained
+     * zero-shot head scores every good part alike) is counted as varying by at least a tenth of its level, so that it
+     * cannot blow the fused score up by orders of magnitude on the first image that moves it a little.
+     */
     static double standard(double x, double mean, double std) {
-        return (x - mean) / Math.max(std, 1e-6);
+        return (x - mean) / spread(std, mean);
+    }
+
+    /** σ′ = max(σ, 0.1·|μ|, 1e-6), the spread {@link #standard} divides by. */
+    static double spread(double std, double mean) {
+        return Math.max(std, Math.max(RELATIVE_STD_FLOOR * Math.abs(mean), 1e-6));
     }
 
     /** (w_zs·zs + w_fs·fs) / (w_zs + w_fs); the plain mean when both weights are 0. */

@@ -27,6 +27,18 @@ public final class Heatmap {
             return new Range(low, high);
         }
 
+        /**
+         * 0 → twice {@code mapThreshold}, the map value of a recipe's threshold: the threshold sits mid-scale (green),
+         * what is well below it blue, twice it and more red. Recipe maps have their own units (few-shot distances),
+         * so the model's fixed 0 → upper-bound scale would leave them all blue or all red.
+         */
+        public static Range aroundThreshold(double mapThreshold) {
+            if (!(mapThreshold > 0) || !Double.isFinite(mapThreshold)) {
+                throw new IllegalArgumentException("a map threshold must be positive and finite, got " + mapThreshold);
+            }
+            return new Range(0, (float) (2 * mapThreshold));
+        }
+
         /** The min and max of the finite values of {@code map} (0..0 when there are none). */
         public static Range of(float[] map) {
             float lo = Float.POSITIVE_INFINITY;

@@ -193,10 +193,10 @@ public class Inspections {
                 + "' (only the last " + app.config().results().capacity() + " are kept)"));
     }
 
-    /** A recent result's anomaly map as a jet overlay PNG on its input, on the serving model's fixed colour scale. */
+    /** A recent result's anomaly map as a jet overlay PNG on its input, on the serving model's (or its recipe's) colour scale. */
     public byte[] heatmapPng(String id) {
         InspectionResult r = recent(id);
-        return Heatmap.overlayPng(r.resized(), r.anomalyMap(), ResultRouter.overlayRange(app.current()), Heatmap.DEFAULT_OPACITY);
+        return Heatmap.overlayPng(r.resized(), r.anomalyMap(), ResultRouter.overlayRange(app.current(), r), Heatmap.DEFAULT_OPACITY);
     }
 
     /**

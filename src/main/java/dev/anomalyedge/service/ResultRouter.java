@@ -63,12 +63,12 @@ final class ResultRouter implements InspectionService.Sink {
             if (sparkplug != null) sparkplug.statusChanged();
         }
         if (sparkplug != null) sparkplug.publishResult(r);   // never blocks: handed to the node's thread
-        if (archive != null) archive.accept(r, input, overlayRange(current.get())); // returns at once, never throws
+        if (archive != null) archive.accept(r, input, overlayRange(current.get(), r)); // returns at once, never throws
         if (live != null) live.publish(r);                   // returns at once: bounded per watcher, never blocks
         if (mqtt == null) return;
         try {
             byte[] heatmap = heatmaps && !r.failed()
-                    ? Heatmap.overlayPng(r.resized(), r.anomalyMap(), overlayRange(current.get()), Heatmap.DEFAULT_OPACITY) : null;
+                    ? Heatmap.overlayPng(r.resized(), r.anomalyMap(), overlayRange(current.get(), r), Heatmap.DEFAULT_OPACITY) : null;
             if (!mqtt.publishResult(json.writeValueAsString(r), heatmap)) {
                 LOG.warnf("result %s was not queued for MQTT (queue full with REJECT_NEW, or disk error)", r.id());
             }
@@ -88,5 +88,17 @@ final class ResultRouter implements InspectionService.Sink {
     static Heatmap.Range overlayRange(LoadedModel m) {
         if (m == null) return Heatmap.Range.fixed(0, 1);
         return Heatmap.Range.fixed(0, (float) m.bundle().settings().mapUpperBound());
+    }
+
+    /**
+     * The colour scale of {@code r}'s overlay: a recipe result with a calibrated threshold is scaled around it (its score
+     * is a map peak over the map's upper bound, so the threshold's map value is threshold × upper bound); any other on
+     * the model's fixed scale.
+     */
+    static Heatmap.Range overlayRange(LoadedModel m, InspectionResult r) {
+        if (m != null && r.recipe() != null && r.threshold() != null && r.threshold() > 0) {
+            return Heatmap.Range.aroundThreshold(r.threshold() * m.bundle().settings().mapUpperBound());
+        }
+        return overlayRange(m);
     }
 }

@@ -5,6 +5,7 @@ import dev.anomalyedge.engine.AnomalyEngine;
 import dev.anomalyedge.engine.EngineException;
 import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
 import dev.anomalyedge.graph.GoldenVision;
+import dev.anomalyedge.graph.Resampling;
 import dev.anomalyedge.inspection.EngineBatches;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.testing.Golden;
@@ -53,6 +54,74 @@ class FewShotScorerTest {
             FewShotScorer.Scored z = scorer.score(images.subList(3, 4), bank, FewShotScorer.Mode.ZERO_SHOT).get(0);
             assertArrayEquals(EngineBatches.score(engine, images.subList(3, 4), 1).get(0).map(), z.map());
         }
+    }
+
+    /**
+     * The issue's definition written out from the official PyTorch features (golden taps_proj = ln_post·proj of the tapped
+     * tokens, what the zero-shot map uses): bank = unit patch rows of the references per tap; d = min over the bank of
+     * (1 − cos)/2; each tap's G×G map upsampled bilinearly on its own, the taps summed, then Gaussian smoothing; image
+     * score = the map's maximum over K. The scorer (graph and Java reference) must give the same map.
+     */
+    @Test
+    void fewShotMapFollowsTheDefinitionOnTheOfficialFeatures() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        AnomalyClipSettings settings = c.settings();
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(settings).write(model);
+        float[] taps = c.npy("vision/taps_proj.npy").floats();                                  // [K, B, T, E] official
+        int k = 4, b = 4, t = 65, e = 32, g = 8, s = settings.imageSize();
+        assertEquals(k * b * t * e, taps.length);
+        assertEquals(AnomalyClipSettings.TapReduction.SUM, settings.tapReduction());
+        int[] refs = {0, 1};
+        double[][] bilinear = Resampling.bilinear(g, s), gauss = Resampling.gaussian(s, settings.sigma());
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+            FewShotScorer scorer = new FewShotScorer(engine, settings, 4);
+            MemoryBank bank = scorer.bank(List.of(c.image(refs[0]), c.image(refs[1])));
+            assertEquals(refs.length * g * g, bank.size(), "every patch of every reference, no coreset by default");
+            for (int img = 2; img < b; img++) {
+                double[][] sum = new double[s][s];
+                for (int tap = 0; tap < k; tap++) {
+                    double[][] d = new double[g][g];
+                    for (int tau = 1; tau < t; tau++) {
+                        double[] z = unit(taps, ((tap * b + img) * t + tau) * e, e);
+                        double best = Double.POSITIVE_INFINITY;
+                        for (int ref : refs) {
+                            for (int n = 1; n < t; n++) {
+                                double[] m = unit(taps, ((tap * b + ref) * t + n) * e, e);
+                                double cos = 0;
+                                for (int i = 0; i < e; i++) cos += z[i] * m[i];
+                                best = Math.min(best, (1 - cos) / 2);
+                            }
+                        }
+                        d[(tau - 1) / g][(tau - 1) % g] = best;
+                    }
+                    double[][] up = Resampling.multiply(Resampling.multiply(bilinear, d), transpose(bilinear)); // this tap at S×S
+                    for (int y = 0; y < s; y++) for (int x = 0; x < s; x++) sum[y][x] += up[y][x];
+                }
+                double[][] smooth = Resampling.multiply(Resampling.multiply(gauss, sum), transpose(gauss));
+                float[] expected = new float[s * s];
+                double peak = 0;
+                for (int y = 0; y < s; y++) for (int x = 0; x < s; x++) peak = Math.max(peak, expected[y * s + x] = (float) smooth[y][x]);
+                FewShotScorer.Signals got = scorer.signals(List.of(c.image(img)), bank).get(0);
+                // the bank is float16: its rows carry ~1e-3 relative rounding, so the distances agree to ~1e-3
+                Golden.assertClose("few-shot map of golden image " + img + " vs the definition", expected, got.fewShotMap(), 2e-3, 0);
+                assertEquals(peak / k, got.fewShotScore(), 1e-3, "image score = max of the map / K");
+            }
+        }
+    }
+
+    private static double[] unit(float[] v, int from, int n) {
+        double norm = 0;
+        for (int i = 0; i < n; i++) norm += (double) v[from + i] * v[from + i];
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = v[from + i] / Math.sqrt(norm);
+        return out;
+    }
+
+    private static double[][] transpose(double[][] a) {
+        double[][] out = new double[a[0].length][a.length];
+        for (int i = 0; i < a.length; i++) for (int j = 0; j < a[0].length; j++) out[j][i] = a[i][j];
+        return out;
     }
 
     @Test

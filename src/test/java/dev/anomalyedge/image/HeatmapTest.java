@@ -36,6 +36,25 @@ class HeatmapTest {
     }
 
     @Test
+    void aRecipeThresholdSitsMidScale() {
+        // a recipe's few-shot map values are small (distances): scaled around the threshold they are not all blue, and a
+        // fused map is not all red
+        Heatmap.Range r = Heatmap.Range.aroundThreshold(0.3);
+        assertEquals(0f, r.normalise(0f));
+        assertEquals(0.5f, r.normalise(0.3f), 1e-6f, "the threshold is mid-scale");
+        assertEquals(0.25f, r.normalise(0.15f), 1e-6f);
+        assertEquals(1f, r.normalise(0.6f), 1e-6f, "twice the threshold saturates");
+        assertEquals(1f, r.normalise(5f));
+        int[] rgb = new int[3];
+        Heatmap.jet(r.normalise(0.1f), rgb);
+        assertTrue(rgb[2] > rgb[0], "well below the threshold is blue: " + java.util.Arrays.toString(rgb));
+        Heatmap.jet(r.normalise(0.55f), rgb);
+        assertTrue(rgb[0] > rgb[2], "well above it is red: " + java.util.Arrays.toString(rgb));
+        assertThrows(IllegalArgumentException.class, () -> Heatmap.Range.aroundThreshold(0));
+        assertThrows(IllegalArgumentException.class, () -> Heatmap.Range.aroundThreshold(Double.NaN));
+    }
+
+    @Test
     void overlayBlendsColoursOverThePictureAndWritesAReadablePng() {
         int w = 4;
         int h = 3;

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -23,6 +24,9 @@ import java.util.List;
  * {@link PseudoAnomalies} of a good part (DRAEM with a procedural texture). Every image has its own seed mixed from
  * the data-set seed, its role and its index, so the files depend only on (seed, size, index): the same arguments
  * write byte-identical PNGs, and adding images does not change the existing ones.
+ *
+ * <p>{@link Kind#TEXTURE} writes {@code out/demo_texture} instead: a stationary woven texture ({@link SyntheticTextures})
+ * with scratch, spot, pseudo_cutpaste and pseudo_draem defects, under the same layout and determinism contract.
  */
 public final class SyntheticDataset {
     private SyntheticDataset() {}
@@ -33,6 +37,27 @@ public final class SyntheticDataset {
     public static final List<String> DEFECT_TYPES = List.of("scratch", "spot", "chip",
             PseudoAnomalies.Method.CUTPASTE.defectType(), PseudoAnomalies.Method.CUTPASTE_SCAR.defectType(),
             PseudoAnomalies.Method.DRAEM.defectType());
+
+    /** What the data set shows: one machined part per image (the demo's), or a stationary texture. */
+    public enum Kind {
+        PART(CLASS_NAME, DEFECT_TYPES),
+        TEXTURE("demo_texture", Arrays.stream(SyntheticTextures.Defect.values())
+                .filter(d -> d != SyntheticTextures.Defect.NONE).map(SyntheticTextures.Defect::defectType).toList());
+
+        private final String className;
+        private final List<String> defectTypes;
+
+        Kind(String className, List<String> defectTypes) {
+            this.className = className;
+            this.defectTypes = defectTypes;
+        }
+
+        /** The class folder: demo_part or demo_texture. */
+        public String className() { return className; }
+
+        /** Defect types in the order anomalous images cycle through them. */
+        public List<String> defectTypes() { return defectTypes; }
+    }
 
     private static final int TRAIN_GOOD = 1;
     private static final int TEST_GOOD = 2;
@@ -45,6 +70,14 @@ public final class SyntheticDataset {
      * @throws IllegalStateException    when {@code out/demo_part} already exists and is not empty
      */
     public static Path generate(Path out, long seed, int goodTrain, int goodTest, int anomalousTest, int size) {
+        return generate(out, Kind.PART, seed, goodTrain, goodTest, anomalousTest, size);
+    }
+
+    /**
+     * Writes the data set of {@code kind} under {@code out/<kind.className()>} and returns {@code out}, the root to load
+     * as MVTEC; {@link Kind#PART} is {@link #generate(Path, long, int, int, int, int)}.
+     */
+    public static Path generate(Path out, Kind kind, long seed, int goodTrain, int goodTest, int anomalousTest, int size) {
         if (goodTrain < 0 || goodTest < 0 || anomalousTest < 0 || goodTrain + goodTest + anomalousTest == 0) {
             throw new IllegalArgumentException("image counts must be >= 0 and not all 0, found goodTrain=" + goodTrain
                     + " goodTest=" + goodTest + " anomalousTest=" + anomalousTest);
@@ -52,29 +85,41 @@ public final class SyntheticDataset {
         if (size < 32) {
             throw new IllegalArgumentException("size must be at least 32 pixels, found " + size);
         }
-        Path cls = out.resolve(CLASS_NAME);
+        Path cls = out.resolve(kind.className());
         if (Files.isDirectory(cls) && !ImageFiles.list(cls).isEmpty()) {
             throw new IllegalStateException(cls + " already exists and is not empty; choose an empty folder");
         }
         for (int i = 0; i < goodTrain; i++) {
-            write(good(size, mix(seed, TRAIN_GOOD, i)), cls.resolve("train/good").resolve(name(i) + ".png"));
+            write(good(kind, size, mix(seed, TRAIN_GOOD, i)), cls.resolve("train/good").resolve(name(i) + ".png"));
         }
         for (int i = 0; i < goodTest; i++) {
-            write(good(size, mix(seed, TEST_GOOD, i)), cls.resolve("test/good").resolve(name(i) + ".png"));
+            write(good(kind, size, mix(seed, TEST_GOOD, i)), cls.resolve("test/good").resolve(name(i) + ".png"));
         }
         for (int i = 0; i < anomalousTest; i++) {
-            String type = DEFECT_TYPES.get(i % DEFECT_TYPES.size());
-            int n = i / DEFECT_TYPES.size(); // index inside the defect folder
+            List<String> types = kind.defectTypes();
+            String type = types.get(i % types.size());
+            int n = i / types.size(); // index inside the defect folder
             long s = mix(seed, TEST_ANOMALOUS, i);
-            BufferedImage[] imageAndMask = anomalous(type, size, s);
+            BufferedImage[] imageAndMask = kind == Kind.PART ? anomalous(type, size, s) : anomalousTexture(type, size, s);
             write(imageAndMask[0], cls.resolve("test").resolve(type).resolve(name(n) + ".png"));
             write(imageAndMask[1], cls.resolve("ground_truth").resolve(type).resolve(name(n) + "_mask.png"));
         }
         return out;
     }
 
+    private static BufferedImage good(Kind kind, int size, long seed) {
+        return kind == Kind.PART ? good(size, seed) : SyntheticTextures.generate(size, seed, SyntheticTextures.Defect.NONE).image();
+    }
+
     private static BufferedImage good(int size, long seed) {
         return SyntheticParts.generate(size, seed, SyntheticParts.Defect.NONE).image();
+    }
+
+    private static BufferedImage[] anomalousTexture(String type, int size, long seed) {
+        SyntheticTextures.Defect defect = Arrays.stream(SyntheticTextures.Defect.values())
+                .filter(d -> d.defectType().equals(type)).findFirst().orElseThrow();
+        SyntheticTextures.Sample s = SyntheticTextures.generate(size, seed, defect);
+        return new BufferedImage[] {s.image(), s.mask()};
     }
 
     private static BufferedImage[] anomalous(String type, int size, long seed) {

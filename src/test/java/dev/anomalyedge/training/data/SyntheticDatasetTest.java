@@ -80,6 +80,44 @@ class SyntheticDatasetTest {
     }
 
     @Test
+    void textureKindWritesItsOwnClassDeterministically() throws IOException {
+        Path a = SyntheticDataset.generate(tmp.resolve("a"), SyntheticDataset.Kind.TEXTURE, 7, 2, 1, 5, 64);
+        Path b = SyntheticDataset.generate(tmp.resolve("b"), SyntheticDataset.Kind.TEXTURE, 7, 2, 1, 5, 64);
+        Dataset ds = DatasetLoader.load(a, Format.AUTO, LoadOptions.defaults().withRequireMasks(true));
+        assertEquals(List.of("demo_texture"), ds.classNames());
+        assertEquals(List.of("scratch", "spot", "pseudo_cutpaste", "pseudo_draem"), SyntheticDataset.Kind.TEXTURE.defectTypes());
+        for (String type : SyntheticDataset.Kind.TEXTURE.defectTypes()) {
+            assertTrue(ds.samples().stream().anyMatch(s -> s.defectType().equals(type)), type);
+        }
+        for (Sample s : ds.samples()) {
+            if (!s.anomalous()) continue;
+            BufferedImage img = ImageIO.read(s.image().toFile()), mask = ImageIO.read(s.mask().toFile());
+            // the mask marks pixels that differ from the good texture of the same seed: compare inside and outside it
+            int on = 0;
+            for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) on += mask.getRaster().getSample(x, y, 0) > 0 ? 1 : 0;
+            assertTrue(on > 0 && on < 64 * 64 / 2, "a small non-empty defect in " + s.mask() + ": " + on + " pixels");
+            assertEquals(64, img.getWidth());
+        }
+        List<Path> files = relativeFiles(a);
+        assertEquals(2 + 1 + 5 + 5, files.size());
+        assertEquals(files, relativeFiles(b));
+        for (Path f : files) assertArrayEquals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f.toString());
+    }
+
+    @Test
+    void goodTexturesAreStationaryAndDifferInPhase() {
+        BufferedImage one = SyntheticTextures.generate(128, 1, SyntheticTextures.Defect.NONE).image();
+        BufferedImage two = SyntheticTextures.generate(128, 2, SyntheticTextures.Defect.NONE).image();
+        // the same statistics in every quadrant (stationary), unlike a part in the middle of a background
+        double[] quadrants = new double[4];
+        for (int y = 0; y < 128; y++) for (int x = 0; x < 128; x++) quadrants[(y / 64) * 2 + x / 64] += (one.getRGB(x, y) >> 8 & 255) / (64.0 * 64);
+        for (double q : quadrants) assertEquals(quadrants[0], q, 6, java.util.Arrays.toString(quadrants));
+        int same = 0;
+        for (int y = 0; y < 128; y++) for (int x = 0; x < 128; x++) same += one.getRGB(x, y) == two.getRGB(x, y) ? 1 : 0;
+        assertTrue(same < 128 * 128 / 10, "another seed shifts the weave: " + same + " equal pixels");
+    }
+
+    @Test
     void refusesANonEmptyTargetAndBadArguments() {
         SyntheticDataset.generate(tmp, 1, 1, 0, 1, 32);
         IllegalStateException e = assertThrows(IllegalStateException.class,
