@@ -230,8 +230,8 @@ public final class RecipeBook {
         if (!good.isEmpty()) {
             float[] g = new float[good.size()];
             for (int i = 0; i < g.length; i++) g[i] = good.get(i).floatValue();
-            // few-shot scores lie in [0, 1]; fused scores are standardised (unbounded), so their margin is capped relative
-            // to the largest good score instead of at 1
+            // few-shot scores lie in [0, 1]; fused scores are on the few-shot scale but not bounded by it (the zero-shot
+            // quarter can push them past 1), so their margin is capped relative to the largest good score instead
             double max = 0;
             for (float v : g) max = Math.max(max, Math.abs(v));
             double hi = s.mode() == RecipeSettings.Mode.FEW_SHOT ? 1.0 : Math.max(1.0, 2 * max);

@@ -70,7 +70,19 @@ public final class RecipeStore {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record BankInfo(String recipeId, String model, String fingerprint, Double threshold, String thresholdRule,
-                           List<Double> goodScores, int patches, long bytes, String builtAt) {}
+                           List<Double> goodScores, int patches, long bytes, String builtAt, int scoring) {
+        /** A bank's figures made now, by today's scoring ({@link #SCORING}). */
+        public BankInfo(String recipeId, String model, String fingerprint, Double threshold, String thresholdRule,
+                        List<Double> goodScores, int patches, long bytes, String builtAt) {
+            this(recipeId, model, fingerprint, threshold, thresholdRule, goodScores, patches, bytes, builtAt, SCORING);
+        }
+    }
+
+    /**
+     * The version of the scoring a stored threshold and good scores were computed with; a bank stored by another one is
+     * built again (with its threshold). 2: fused scores reported on the few-shot scale (before: standardised, 0 or absent).
+     */
+    public static final int SCORING = 2;
 
     /** A bank read back with its figures. */
     public record StoredBank(MemoryBank bank, BankInfo info) {}
@@ -201,6 +213,10 @@ public final class RecipeStore {
         try {
             BankInfo i = JSON.readValue(Files.readAllBytes(info), BankInfo.class);
             if (!r.id().equals(i.recipeId())) return Optional.empty();
+            if (i.scoring() != SCORING) {
+                LOG.infof("stored bank %s was calibrated by scoring version %d (now %d): it is rebuilt", npy, i.scoring(), SCORING);
+                return Optional.empty();
+            }
             return Optional.of(new StoredBank(MemoryBank.read(npy), i));
         } catch (IOException | RuntimeException e) {
             LOG.warnf("stored bank %s is unreadable, it will be rebuilt: %s", npy, e.getMessage());
@@ -215,7 +231,7 @@ public final class RecipeStore {
         if (!Files.exists(npy) || !Files.exists(info)) return Optional.empty();
         try {
             BankInfo i = JSON.readValue(Files.readAllBytes(info), BankInfo.class);
-            return r.id().equals(i.recipeId()) ? Optional.of(i) : Optional.empty();
+            return r.id().equals(i.recipeId()) && i.scoring() == SCORING ? Optional.of(i) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

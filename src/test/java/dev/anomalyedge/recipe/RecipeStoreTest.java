@@ -115,6 +115,22 @@ class RecipeStoreTest {
         assertTrue(store.readBank(replaced, "demo-1-abc").isEmpty(), "a bank of the old images is not the new recipe's");
     }
 
+    /** A threshold calibrated by an older scoring (standardised fused scores, stored without a version) is not used. */
+    @Test
+    void aBankCalibratedByAnOlderScoringIsBuiltAgain() throws IOException {
+        RecipeStore store = new RecipeStore(dir);
+        Recipe r = store.create("p", RecipeSettings.defaults(), List.of(up("a", PNG)), List.of(), false);
+        MemoryBank bank = MemoryBank.ofHalf(1, 1, 2, new short[] {Half.fromFloat(1), Half.fromFloat(0)});
+        store.writeBank(r, "m", bank, new RecipeStore.BankInfo(r.id(), "demo/1", "m", 5.0, "rule", List.of(1.0), 1, bank.bytes(), "then",
+                RecipeStore.SCORING - 1));
+        assertTrue(store.readBank(r, "m").isEmpty());
+        assertTrue(store.readBankInfo(r, "m").isEmpty());
+        // a file from before the version existed (no "scoring" field) reads as version 0: built again too
+        Path json = dir.resolve("p/banks/m.json");
+        Files.writeString(json, Files.readString(json).replaceAll(",?\\s*\"scoring\"\\s*:\\s*\\d+", ""));
+        assertTrue(!Files.readString(json).contains("scoring") && store.readBank(r, "m").isEmpty(), Files.readString(json));
+    }
+
     private static RecipeStore.Upload up(String name, byte[] b) {
         return new RecipeStore.Upload(name, b);
     }
