@@ -128,12 +128,13 @@ public final class Losses {
                 new ScalarTypeOptional());                                             // ‖patch‖ [K, B, T, 1]
         Tensor sim = patchFeatures.matmul(text.t()).div(norms);                        // Σ_e z·t_c  [K, B, T, 2]
         Tensor probs = sim.div(new Scalar(TEMPERATURE)).softmax(-1);                   // P  [K, B, T, 2]
+        Tensor[] maps = focalScratch(masks);                                           // 4 × [B, S, S], reused by the taps
         Tensor local = null;
         Tensor[] focal = new Tensor[taps], diceAbn = new Tensor[taps], diceNorm = new Tensor[taps];
         for (int k = 0; k < taps; k++) {
             Tensor grid = probs.select(0, k).narrow(1, 1, tokens - 1).reshape(b, g, g, 2);   // drop CLS: [B, G, G, 2]
             Tensor p0 = grid.select(3, 0), p1 = grid.select(3, 1);                     // normal, abnormal [B, G, G]
-            focal[k] = focalOfGrids(p0, p1, px);
+            focal[k] = focalOfGrids(p0, p1, px, maps);
             diceAbn[k] = px.diceAbnormal(p1);
             diceNorm[k] = px.diceNormal(p0);
             local = local == null ? focal[k] : local.add(focal[k]);
@@ -215,20 +216,36 @@ public final class Losses {
      * p_c is g_c = ∂L/∂p_c and whose added part is exactly zero.
      */
     static Tensor focalOfGrids(Tensor p0, Tensor p1, PixelTargets px) {
+        return focalOfGrids(p0, p1, px, focalScratch(px.w0()));
+    }
+
+    /** Four uninitialised maps shaped like {@code like} [B, S, S]: the scratch of {@link #focalOfGrids}. */
+    static Tensor[] focalScratch(Tensor like) {
+        Tensor[] maps = new Tensor[4];
+        for (int i = 0; i < maps.length; i++) maps[i] = torch.empty_like(like);
+        return maps;
+    }
+
+    /**
+     * {@link #focalOfGrids(Tensor, Tensor, PixelTargets)} computed in the four full-size maps {@code scratch} (whose
+     * contents it overwrites), so that the K taps of one step share them: a fresh full-size buffer costs more to fault
+     * in than the arithmetic done in it.
+     */
+    static Tensor focalOfGrids(Tensor p0, Tensor p1, PixelTargets px, Tensor[] scratch) {
         Tensor value, g0, g1;
         try (NoGradGuard noGrad = new NoGradGuard()) {
-            Tensor pt = px.upsample(p0).mul_(px.w0());                                 // w0·U0           [B, S, S]
-            Tensor logPt = px.upsample(p1).mul_(px.w1());                              // w1·U1 (scratch)
+            Tensor pt = px.upsample(p0, scratch[0]).mul_(px.w0());                     // w0·U0           [B, S, S]
+            Tensor logPt = px.upsample(p1, scratch[1]).mul_(px.w1());                  // w1·U1 (scratch)
             pt.add_(logPt).add_(new Scalar(FOCAL_SMOOTH));                             // pt
             logPt.copy_(pt).log_();                                                    // log pt
-            Tensor q = pt.neg().add_(new Scalar(1.0));                                 // q = 1 − pt
-            Tensor scratch = q.mul(q).mul_(logPt);                                     // q²·log pt
-            if (px.alpha() != null) scratch.mul_(px.alpha());                          // α·q²·log pt
+            Tensor q = scratch[2].copy_(pt).neg_().add_(new Scalar(1.0));              // q = 1 − pt
+            Tensor work = scratch[3].copy_(q).mul_(q).mul_(logPt);                     // q²·log pt
+            if (px.alpha() != null) work.mul_(px.alpha());                             // α·q²·log pt
             double m = (double) pt.numel();
-            value = scratch.sum().div_(new Scalar(-m));                                // L
-            Tensor dPt = logPt.mul_(new Scalar(2.0)).sub_(scratch.copy_(q).div_(pt)).mul_(q).div_(new Scalar(m));   // ∂L/∂pt
+            value = work.sum().div_(new Scalar(-m));                                   // L
+            Tensor dPt = logPt.mul_(new Scalar(2.0)).sub_(work.copy_(q).div_(pt)).mul_(q).div_(new Scalar(m));   // ∂L/∂pt
             if (px.alpha() != null) dPt.mul_(px.alpha());
-            g0 = px.downsample(scratch.copy_(dPt).mul_(px.w0()));                      // ∂L/∂p0 [B, G, G]
+            g0 = px.downsample(work.copy_(dPt).mul_(px.w0()));                         // ∂L/∂p0 [B, G, G]
             g1 = px.downsample(dPt.mul_(px.w1()));                                     // ∂L/∂p1
         }
         Tensor linear = p0.mul(g0).sum().add(p1.mul(g1).sum());                        // Σ_c Σ p_c·g_c (autograd)
@@ -264,29 +281,40 @@ public final class Losses {
             long b = gt.size(0), s = gt.size(1);
             Tensor a = bilinearMatrix(g, s);                                           // [S, G]
             Tensor aT = a.t().contiguous();                                            // [G, S]
-            Tensor normal = gt.neg().add(new Scalar(1.0));                             // 1 − gt [B, S, S]
-            Tensor w0 = normal.clamp_min(new Scalar(FOCAL_SMOOTH)).clamp_max(new Scalar(1.0 - FOCAL_SMOOTH));
-            Tensor w1 = gt.clamp_min(new Scalar(FOCAL_SMOOTH)).clamp_max(new Scalar(1.0 - FOCAL_SMOOTH));
+            Tensor normal = gt.neg().add_(new Scalar(1.0));                            // 1 − gt [B, S, S]
+            Tensor w0 = normal.clamp_min(new Scalar(FOCAL_SMOOTH)).clamp_max_(new Scalar(1.0 - FOCAL_SMOOTH));
+            Tensor w1 = gt.clamp_min(new Scalar(FOCAL_SMOOTH)).clamp_max_(new Scalar(1.0 - FOCAL_SMOOTH));
             Tensor weight = Double.isNaN(alpha) ? null
                     : normal.mul(new Scalar(alpha)).add(gt.mul(new Scalar(1.0 - alpha)));   // α_y
             Tensor colSums = a.sum(new long[] {0}, false, new ScalarTypeOptional());   // a = Aᵀ · 1 [G]
             return new PixelTargets(a, aT, w0, w1, weight,
-                    aT.matmul(gt).matmul(a), aT.matmul(normal).matmul(a),              // [B, G, G]
+                    adjoint(a, aT, gt), adjoint(a, aT, normal),                        // [B, G, G]
                     colSums.unsqueeze(1).mul(colSums.unsqueeze(0)),                   // [G, G]
                     gt.reshape(b, -1).sum(new long[] {1}, false, new ScalarTypeOptional()),
                     normal.reshape(b, -1).sum(new long[] {1}, false, new ScalarTypeOptional()));
         }
 
-        /** bilinear(p → S×S, align_corners=False) = A · p · Aᵀ: [B, G, G] → [B, S, S]. */
+        /** bilinear(p → S×S, align_corners=False) = A · p · Aᵀ: [B, G, G] → [B, S, S] (differentiable). */
         Tensor upsample(Tensor p) {
             long b = p.size(0), s = a.size(0), g = a.size(1);
-            return torch.bmm(a.expand(b, s, g), p).matmul(aT);   // (A · p) [B, S, G], then one [B·S, G]·[G, S] product
+            return torch.bmm(a.expand(b, s, g), p).matmul(aT);                 // (A · p) [B, S, G], then · Aᵀ
+        }
+
+        /** {@link #upsample(Tensor)} written into {@code out} [B, S, S], which is returned; not differentiable. */
+        Tensor upsample(Tensor p, Tensor out) {
+            long b = p.size(0), s = a.size(0), g = a.size(1);
+            return torch.matmul_out(out, torch.bmm(a.expand(b, s, g), p), aT);   // (A · p) [B, S, G], then · Aᵀ
         }
 
         /** The adjoint of {@link #upsample}: Aᵀ · u · A, [B, S, S] → [B, G, G]. */
         Tensor downsample(Tensor u) {
+            return adjoint(a, aT, u);
+        }
+
+        /** Aᵀ · u · A for u [B, S, S]: (Aᵀ · u) [B, G, S] by a batched product, then one [B·G, S]·[S, G] product. */
+        private static Tensor adjoint(Tensor a, Tensor aT, Tensor u) {
             long b = u.size(0), s = a.size(0), g = a.size(1);
-            return torch.bmm(aT.expand(b, g, s), u).matmul(a);  // (Aᵀ · u) [B, G, S], then one [B·G, S]·[S, G] product
+            return torch.bmm(aT.expand(b, g, s), u).matmul(a);
         }
 
         /** dice(U_abnormal, gt) from the abnormal grid p1 [B, G, G]. */
