@@ -45,6 +45,10 @@ public class BenchmarkTrainingCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--random-features", description = "time the training steps on random features of the right shapes:"
+            + " no vision graph, no extraction (minutes less at full size; the step costs the same)")
+    boolean randomFeatures;
+
     @Override
     public Integer call() throws Exception {
         TrainingBenchmark.run(options(), System.out::println, Console::info);
@@ -55,6 +59,6 @@ public class BenchmarkTrainingCommand implements Callable<Integer> {
     TrainingBenchmark.Options options() {
         TrainingBenchmark.Arch a = arch == RandomClipCommand.Arch.vit_l_14_336 ? TrainingBenchmark.Arch.VIT_L_14_336 : TrainingBenchmark.Arch.DEMO;
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return new TrainingBenchmark.Options(a, clip, work, images, steps, batchSize, epochs, datasetSize, n);
+        return new TrainingBenchmark.Options(a, clip, work, images, steps, batchSize, epochs, datasetSize, n, randomFeatures);
     }
 }

@@ -83,7 +83,7 @@ public final class TorchRuntime {
         }
         if (nested) return new Lease(deviceName() + " (held by the enclosing work)");
         try {
-            torch.set_num_threads(threads);
+            applyThreads(threads);
             return new Lease(useDevice(mode));
         } catch (RuntimeException | Error e) {
             LEASE.unlock();
@@ -118,6 +118,11 @@ public final class TorchRuntime {
             throw new UncheckedIOException("cannot extract the libtorch natives into the JavaCPP cache", e);
         }
         Loader.load(torch.class);
+        // Before libtorch's first allocation (it reads the variable once): buffers of 2 MB and more on transparent huge
+        // pages. Fresh 4 KB pages cost about 20 µs each to fault in on the microVM this was measured on, so a training
+        // step's large temporaries spent more CPU in page faults than in arithmetic (README, Benchmarks). An
+        // environment variable of the same name set by the operator wins.
+        torch.set_env("THP_MEM_ALLOC_ENABLE", "1", false);
     }
 
     /**
@@ -128,7 +133,19 @@ public final class TorchRuntime {
     public static void setThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
         ensureLoaded();
+        applyThreads(threads);
+    }
+
+    /**
+     * libtorch's intra-op threads (OpenMP) and those of the OpenBLAS that libtorch calls for its matrix products, which
+     * keeps its own pool (one thread per core by default) and ignores {@code at::set_num_threads}. Left at two on a
+     * 2-core machine, its spinning workers made a one-thread training step's small matrix products 3–6× more
+     * expensive in CPU (README, Benchmarks).
+     */
+    private static void applyThreads(int threads) {
         torch.set_num_threads(threads);
+        Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
     }
 
     /**

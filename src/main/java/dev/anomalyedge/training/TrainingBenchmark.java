@@ -80,9 +80,16 @@ public final class TrainingBenchmark {
      * @param epochs      epochs of the implied run
      * @param datasetSize images of the implied run
      * @param threads     CPU threads for ONNX Runtime and libtorch
+     * @param randomFeatures time the steps on seeded random features of the right shapes instead of extracting them
+     *                    (no vision graph, no extraction: the step costs the same, its loss values mean nothing)
      */
     public record Options(Arch arch, Path clip, Path work, int images, int steps, int batchSize, int epochs, int datasetSize,
-                          int threads) {
+                          int threads, boolean randomFeatures) {
+        /** Features extracted with the vision graph. */
+        public Options(Arch arch, Path clip, Path work, int images, int steps, int batchSize, int epochs, int datasetSize, int threads) {
+            this(arch, clip, work, images, steps, batchSize, epochs, datasetSize, threads, false);
+        }
+
         public Options {
             if (arch == null || work == null) throw new IllegalArgumentException("the architecture and the working directory are required");
             if (images < 1 || steps < 1 || batchSize < 1 || epochs < 1 || datasetSize < 1 || threads < 1) {
@@ -139,34 +146,21 @@ public final class TrainingBenchmark {
         Path clipFile = o.clip() != null ? o.clip() : randomClip(o, a, out);
         long t0 = System.nanoTime();
         StateDict weights = Checkpoints.read(clipFile);
-        String sha = Checkpoints.sha256(clipFile);
-        out.accept(format("CLIP read and hashed in %.1f s", secondsSince(t0)));
-        t0 = System.nanoTime();
-        FeatureGraph graph = FeatureGraph.ensure(o.work().resolve("cache"), weights, sha, a, settings, log);
-        out.accept(format("feature graph ready in %.1f s (%.2f GB)", secondsSince(t0),
-                (Files.size(graph.model()) + Files.size(graph.model().resolveSibling("visual.onnx.data"))) / 1e9));
-
-        List<FeatureCache.Entry> features = new ArrayList<>();
-        double extractSeconds = extractFeatures(graph, syntheticParts(o, s), o.threads(), features, out);
-        out.accept(format("feature extraction: %.2f s/image = %.4f images/s (decode + preprocess + vision graph%s; load average %s)",
-                extractSeconds, 1 / extractSeconds, o.images() > 1 ? "; first image excluded as warm-up" : "", loadAverage()));
-
-        // ---- the float16 cache: write the entries, then time reading one batch
-        FeatureCache.Entry first = features.get(0);
-        int k = first.taps(), t = first.tokens(), e = first.embedDim();
-        FeatureCache cache = FeatureCache.open(o.work().resolve("cache/features"), 64L << 30);
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < features.size(); i++) {
-            keys.add(FeatureCache.key(graph.sha256(), "benchmark-image-" + i, "benchmark"));
-            cache.put(keys.get(i), features.get(i));
-        }
+        out.accept(format("CLIP read in %.1f s", secondsSince(t0)));
+        int k = settings.featuresList().size(), t = settings.grid(a) * settings.grid(a) + 1, e = a.embedDim();
         float[] batchImage = new float[b * e];
         float[] batchPatch = new float[Math.toIntExact((long) k * b * t * e)];
-        long c0 = System.nanoTime();
-        for (int i = 0; i < b; i++) cache.copyInto(keys.get(i % keys.size()), i, b, batchImage, batchPatch, k, t, e);
-        double cacheSeconds = secondsSince(c0);
-        out.accept(format("cache: %.1f MB per image (float16); a batch of %d read in %.3f s",
-                FeatureCache.entryBytes(k, t, e) / 1e6, b, cacheSeconds));
+        double extractSeconds = Double.NaN, cacheSeconds = 0;
+        if (o.randomFeatures()) {
+            java.util.Random random = new java.util.Random(DemoModel.SEED);
+            for (int i = 0; i < batchImage.length; i++) batchImage[i] = (float) random.nextGaussian();
+            for (int i = 0; i < batchPatch.length; i++) batchPatch[i] = (float) random.nextGaussian();
+            out.accept(format("random features: [%d, %d] image, [%d, %d, %d, %d] patch (no vision graph, no cache)", b, e, k, b, t, e));
+        } else {
+            double[] measured = extractAndCache(o, a, settings, weights, clipFile, batchImage, batchPatch, out, log);
+            extractSeconds = measured[0];
+            cacheSeconds = measured[1];
+        }
 
         // ---- training steps with the full text encoder
         TrainingBatch batch = labelled(batchImage, batchPatch, b, k, t, e, s);
@@ -184,13 +178,55 @@ public final class TrainingBenchmark {
 
         Result r = Result.implied(o, extractSeconds, cacheSeconds, stepSeconds);
         out.accept(format("implied for %d images x %d epochs (batch %d, %d steps):", o.datasetSize(), o.epochs(), b, r.impliedSteps()));
-        out.accept("  feature extraction once: " + hours(r.impliedExtractSeconds()));
+        out.accept("  feature extraction once: " + (o.randomFeatures() ? "not measured (random features)" : hours(r.impliedExtractSeconds())));
         out.accept(format("  training from the cache: %s (%.2f s/step incl. %.3f s cache read)", hours(r.impliedTrainSeconds()),
                 stepSeconds + cacheSeconds, cacheSeconds));
-        out.accept(format("  total: %s; feature cache %.1f GB", hours(r.impliedTotalSeconds()),
+        out.accept(format("  total: %s; feature cache %.1f GB", o.randomFeatures() ? "not measured" : hours(r.impliedTotalSeconds()),
                 o.datasetSize() * FeatureCache.entryBytes(k, t, e) / 1e9));
         out.accept("peak RSS: " + ProcessMemory.peakRss());
         return r;
+    }
+
+    /**
+     * Builds (or reuses) the feature graph, extracts {@code o.images()} synthetic images, writes them to the float16
+     * cache and reads one batch from it into {@code batchImage} [B, E] and {@code batchPatch} [K, B, T, E]; returns
+     * (seconds per extracted image, seconds to read the batch).
+     */
+    private static double[] extractAndCache(Options o, ClipArchitecture a, AnomalyClipSettings settings, StateDict weights, Path clipFile,
+                                            float[] batchImage, float[] batchPatch, Consumer<String> out, Consumer<String> log)
+            throws IOException {
+        int s = settings.imageSize(), b = o.batchSize();
+        long t0 = System.nanoTime();
+        String sha = Checkpoints.sha256(clipFile);
+        out.accept(format("CLIP hashed in %.1f s", secondsSince(t0)));
+        t0 = System.nanoTime();
+        FeatureGraph graph = FeatureGraph.ensure(o.work().resolve("cache"), weights, sha, a, settings, log);
+        out.accept(format("feature graph ready in %.1f s (%.2f GB)", secondsSince(t0),
+                (Files.size(graph.model()) + Files.size(graph.model().resolveSibling("visual.onnx.data"))) / 1e9));
+
+        List<FeatureCache.Entry> features = new ArrayList<>();
+        double extractSeconds = extractFeatures(graph, syntheticParts(o, s), o.threads(), features, out);
+        out.accept(format("feature extraction: %.2f s/image = %.4f images/s (decode + preprocess + vision graph%s; load average %s)",
+                extractSeconds, 1 / extractSeconds, o.images() > 1 ? "; first image excluded as warm-up" : "", loadAverage()));
+
+        // ---- the float16 cache: write the entries, then time reading one batch
+        FeatureCache.Entry first = features.get(0);
+        int k = first.taps(), t = first.tokens(), e = first.embedDim();
+        if ((long) k * b * t * e != batchPatch.length) throw new IllegalStateException("extracted features [" + k + ", " + t + ", " + e
+                + "] do not match the settings' shapes");
+        FeatureCache cache = FeatureCache.open(o.work().resolve("cache/features"), 64L << 30);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < features.size(); i++) {
+            keys.add(FeatureCache.key(graph.sha256(), "benchmark-image-" + i, "benchmark"));
+            cache.put(keys.get(i), features.get(i));
+        }
+        long c0 = System.nanoTime();
+        for (int i = 0; i < b; i++) cache.copyInto(keys.get(i % keys.size()), i, b, batchImage, batchPatch, k, t, e);
+        double cacheSeconds = secondsSince(c0);
+        out.accept(format("cache: %.1f MB per image (float16); a batch of %d read in %.3f s",
+                FeatureCache.entryBytes(k, t, e) / 1e6, b, cacheSeconds));
+
+        return new double[] {extractSeconds, cacheSeconds};
     }
 
     /** The random CLIP of {@code o.arch()} in the working directory, written (F16, the demo seed) unless already there. */
@@ -269,18 +305,20 @@ public final class TrainingBenchmark {
         long w0 = System.nanoTime();
         step.run(batch);
         out.accept(format("warm-up step: %.2f s", secondsSince(w0)));
-        StepTimings sum = StepTimings.ZERO;
-        long cpu0 = cpuNanos();
+        StepTimings sum = StepTimings.ZERO, sumCpu = StepTimings.ZERO;
+        long cpu0 = StepTimings.processCpuNanos();
         long s0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long i0 = System.nanoTime();
             StepResult r = step.run(batch);
             sum = sum.plus(r.timings());
+            sumCpu = sumCpu.plus(r.cpu());
             out.accept(format("  step %d: %.3f s, loss %.4f", i + 1, secondsSince(i0), r.losses().total()));
         }
         double wall = secondsSince(s0) / steps;
-        double cpu = (cpuNanos() - cpu0) / 1e9 / steps;
-        out.accept("per step: " + sum.dividedBy(steps).summary());
+        double cpu = (StepTimings.processCpuNanos() - cpu0) / 1e9 / steps;
+        out.accept("per step, wall: " + sum.dividedBy(steps).summary());
+        out.accept("per step, process CPU: " + sumCpu.dividedBy(steps).summary());
         out.accept(format("per step: %.3f s wall, %.3f s process CPU (%d libtorch threads; load average %s)", wall, cpu,
                 TorchRuntime.threads(), loadAverage()));
         return wall;
@@ -302,12 +340,6 @@ public final class TrainingBenchmark {
             ids[r][p] = 49407;
         }
         return ids;
-    }
-
-    /** CPU time of this process (all threads), in nanoseconds; −1 where the JVM does not say. */
-    private static long cpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
     }
 
     /** The first three fields of /proc/loadavg (Linux), or "unknown". */

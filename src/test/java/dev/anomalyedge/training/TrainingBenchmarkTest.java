@@ -11,6 +11,7 @@ import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,15 +45,33 @@ class TrainingBenchmarkTest {
         assertTrue(Files.isRegularFile(work.resolve("random-demo.safetensors")), "the random CLIP is written into the working directory");
         assertTrue(log.stream().anyMatch(l -> l.startsWith("building the feature graph")), "graph progress goes to the log: " + log);
         String[] prefixes = {"architecture ", "settings: 224 px, taps [2, 4, 6], 1 CPU threads", "random CLIP written in ",
-                "CLIP read and hashed in ", "feature graph ready in ", "engine opened, peak RSS ", "  image 1: ", "  image 2: ", "  inference of the last image on the same graph",
-                "feature extraction: ", "cache: ", "warm-up step: ", "  step 1: ", "per step: inputs ", "per step: ", "training: ",
+                "CLIP read in ", "CLIP hashed in ", "feature graph ready in ", "engine opened, peak RSS ", "  image 1: ", "  image 2: ",
+                "  inference of the last image on the same graph", "feature extraction: ", "cache: ", "warm-up step: ", "  step 1: ",
+                "per step, wall: inputs ", "per step, process CPU: inputs ", "per step: ", "training: ",
                 "implied for 5 images x 3 epochs (batch 2, 9 steps):", "  feature extraction once: ", "  training from the cache: ",
                 "  total: ", "peak RSS: "};
         assertEquals(prefixes.length, out.size(), String.join("\n", out));
         for (int i = 0; i < prefixes.length; i++) assertTrue(out.get(i).startsWith(prefixes[i]), "line " + i + ": " + out.get(i));
-        assertTrue(out.get(9).contains("first image excluded as warm-up"), out.get(9));
+        assertTrue(out.get(10).contains("first image excluded as warm-up"), out.get(10));
         assertEquals(String.format(Locale.ROOT, "  total: %.0f s = %.1f h", r.impliedTotalSeconds(), r.impliedHours()),
-                out.get(19).substring(0, out.get(19).indexOf(';')));
+                out.get(21).substring(0, out.get(21).indexOf(';')));
+    }
+
+    @Test
+    void randomFeaturesTimeTheStepsWithoutTheVisionGraph() throws Exception {
+        var options = new TrainingBenchmark.Options(TrainingBenchmark.Arch.DEMO, null, work, 1, 1, 2, 3, 5, 1, true);
+        List<String> out = new ArrayList<>();
+        List<String> log = new ArrayList<>();
+
+        TrainingBenchmark.Result r = TrainingBenchmark.run(options, out::add, log::add);
+
+        assertTrue(Double.isFinite(r.stepSeconds()) && r.stepSeconds() > 0, "measured " + r);
+        assertTrue(Double.isNaN(r.extractSecondsPerImage()), "nothing was extracted: " + r);
+        assertTrue(log.isEmpty(), "no feature graph is built: " + log);
+        assertFalse(Files.exists(work.resolve("cache")), "no graph, no cache");
+        assertTrue(out.stream().anyMatch(l -> l.startsWith("random features: [2, 64] image, [3, 2, 197, 64] patch")), String.join("\n", out));
+        assertTrue(out.stream().anyMatch(l -> l.startsWith("per step, process CPU: inputs ")), String.join("\n", out));
+        assertTrue(out.contains("  feature extraction once: not measured (random features)"), String.join("\n", out));
     }
 
     @Test

@@ -3,8 +3,9 @@ package dev.anomalyedge.training.torch;
 import java.util.Locale;
 
 /**
- * Where one training step's wall time went, in seconds (System.nanoTime around each phase; the phases run one after
- * the other on the calling thread, so they add up to the step).
+ * Where one training step's time went, in seconds: wall time (System.nanoTime around each phase) or the process's CPU
+ * time ({@link #processCpuNanos()}); the phases run one after the other on the calling thread, so they add up to the
+ * step.
  *
  * @param inputs    the batch's features, labels and masks copied from Java arrays into libtorch tensors
  * @param text      prompt learner + text encoder forward, normalised [2, E]
@@ -26,6 +27,12 @@ public record StepTimings(double inputs, double text, double loss, double backwa
 
     public StepTimings dividedBy(double n) {
         return new StepTimings(inputs / n, text / n, loss / n, backward / n, optimizer / n);
+    }
+
+    /** CPU time of this process (all threads), in nanoseconds; −1 where the JVM does not say. */
+    public static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     /** One line: each phase in milliseconds and its share of the step. */

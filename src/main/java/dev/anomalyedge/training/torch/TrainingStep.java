@@ -47,20 +47,31 @@ public final class TrainingStep {
     /** Forward, backward and one optimiser step on {@code batch}; the losses are those before the update. */
     public StepResult run(TrainingBatch batch) {
         try (PointerScope scope = new PointerScope()) {
-            long t0 = System.nanoTime();
+            long[] wall = new long[6], cpu = new long[6];
+            mark(wall, cpu, 0);
             Inputs in = inputs(batch);
-            long t1 = System.nanoTime();
+            mark(wall, cpu, 1);
             Tensor text = encoder.encodeNormalized(optimizer.learner());                        // [2, E]
-            long t2 = System.nanoTime();
+            mark(wall, cpu, 2);
             Losses.Evaluation ev = losses.compute(text, in.image(), in.patches(), in.labels(), in.masks());
-            long t3 = System.nanoTime();
+            mark(wall, cpu, 3);
             optimizer.backward(ev.total());
-            long t4 = System.nanoTime();
+            mark(wall, cpu, 4);
             PromptOptimizer.StepStats stats = optimizer.applyStep();
-            long t5 = System.nanoTime();
-            StepTimings timings = new StepTimings((t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, (t5 - t4) / 1e9);
-            return new StepResult(stats.step(), ev.terms(), stats.learningRate(), stats.gradNorm(), stats.clipped(), timings);
+            mark(wall, cpu, 5);
+            return new StepResult(stats.step(), ev.terms(), stats.learningRate(), stats.gradNorm(), stats.clipped(),
+                    phases(wall), phases(cpu));
         }
+    }
+
+    private static void mark(long[] wall, long[] cpu, int i) {
+        wall[i] = System.nanoTime();
+        cpu[i] = StepTimings.processCpuNanos();
+    }
+
+    /** The five phases between six marks, in seconds. */
+    private static StepTimings phases(long[] n) {
+        return new StepTimings((n[1] - n[0]) / 1e9, (n[2] - n[1]) / 1e9, (n[3] - n[2]) / 1e9, (n[4] - n[3]) / 1e9, (n[5] - n[4]) / 1e9);
     }
 
     /**

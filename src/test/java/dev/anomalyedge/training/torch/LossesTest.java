@@ -70,6 +70,93 @@ class LossesTest {
         }
     }
 
+    /** Grids [B, G, G] in (0, 1) and 0/1 masks [B, S, S] with a square defect in image 1, from a fixed seed. */
+    private static Tensor[] gridsAndMasks(int b, int g, int s) {
+        java.util.Random r = new java.util.Random(7);
+        float[] p = new float[b * g * g];
+        for (int i = 0; i < p.length; i++) p[i] = r.nextFloat();
+        float[] m = new float[b * s * s];
+        for (int y = s / 4; y < s / 2; y++) for (int x = s / 3; x < s - 2; x++) m[s * s + y * s + x] = 1;
+        return new Tensor[] {TorchTensors.fromFloats(p, b, g, g), TorchTensors.fromFloats(m, b, s, s)};
+    }
+
+    private static double maxAbsDiff(Tensor a, Tensor b) {
+        float[] x = TorchTensors.toFloats(a), y = TorchTensors.toFloats(b);
+        assertEquals(x.length, y.length);
+        double d = 0;
+        for (int i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
+        return d;
+    }
+
+    /** The same weights up to float rounding: libtorch's kernel rounds its source positions differently (1.7e-6 at 37 → 518). */
+    @Test
+    void upsamplingByMatricesEqualsLibtorchBilinear() {
+        for (int[] gs : new int[][] {{37, 518}, {8, 112}, {7, 98}, {5, 5}}) {
+            try (PointerScope scope = new PointerScope()) {
+                Tensor[] in = gridsAndMasks(2, gs[0], gs[1]);
+                Losses.PixelTargets px = Losses.PixelTargets.of(in[1], gs[0], Double.NaN);
+                Tensor reference = org.bytedeco.pytorch.global.torch.upsample_bilinear2d(in[0].unsqueeze(1),
+                        new long[] {gs[1], gs[1]}, false).squeeze(1);
+                double d = maxAbsDiff(reference, px.upsample(in[0]));
+                assertTrue(d < 5e-6, "G " + gs[0] + " -> S " + gs[1] + ": max |diff| " + d);
+            }
+        }
+    }
+
+    @Test
+    void diceOnGridCellsEqualsDiceOnUpsampledPixels() {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor[] in = gridsAndMasks(3, 8, 112);
+            Tensor p = in[0], gt = in[1];
+            Losses.PixelTargets px = Losses.PixelTargets.of(gt, 8, Double.NaN);
+            Tensor u = px.upsample(p);
+            Tensor normalGt = gt.neg().add(new org.bytedeco.pytorch.Scalar(1.0));
+            assertEquals(scalar(Losses.dice(u, gt)), scalar(px.diceAbnormal(p)), 1e-6);
+            assertEquals(scalar(Losses.dice(u, normalGt)), scalar(px.diceNormal(p)), 1e-6);
+        }
+    }
+
+    @Test
+    void focalOnMapsEqualsFocalOnPixelRows() {
+        for (double alpha : new double[] {Double.NaN, 0.25}) {
+            try (PointerScope scope = new PointerScope()) {
+                Tensor[] in = gridsAndMasks(2, 8, 112);
+                Tensor gt = in[1];
+                Losses.PixelTargets px = Losses.PixelTargets.of(gt, 8, alpha);
+                Tensor u1 = px.upsample(in[0]);
+                Tensor u0 = u1.neg().add(new org.bytedeco.pytorch.Scalar(1.0));
+                Tensor rows = org.bytedeco.pytorch.global.torch.stack(new org.bytedeco.pytorch.TensorVector(u0, u1), 3)
+                        .reshape(-1, 2);                                                   // [B·S·S, 2] in (b, y, x) order
+                assertEquals(scalar(Losses.focal(rows, gt.reshape(-1), alpha)), scalar(Losses.focalMaps(u0, u1, px)), 1e-7);
+            }
+        }
+    }
+
+    @Test
+    void focalOfGridsHasTheValueAndGradientOfAutogradThroughTheMaps() {
+        for (double alpha : new double[] {Double.NaN, 0.25}) {
+            try (PointerScope scope = new PointerScope()) {
+                Tensor[] in = gridsAndMasks(2, 8, 112);
+                Losses.PixelTargets px = Losses.PixelTargets.of(in[1], 8, alpha);
+                Tensor[] grads = new Tensor[4];
+                double[] values = new double[2];
+                for (int way = 0; way < 2; way++) {
+                    Tensor p1 = in[0].clone().requires_grad_(true);
+                    Tensor p0 = in[0].neg().add(new org.bytedeco.pytorch.Scalar(1.0)).requires_grad_(true);
+                    Tensor loss = way == 0 ? Losses.focalMaps(px.upsample(p0), px.upsample(p1), px) : Losses.focalOfGrids(p0, p1, px);
+                    loss.backward();
+                    values[way] = scalar(loss);
+                    grads[2 * way] = p0.grad();
+                    grads[2 * way + 1] = p1.grad();
+                }
+                assertEquals(values[0], values[1], 1e-6 * values[0]);
+                double scale = Math.max(maxAbsDiff(grads[0], grads[0].mul(new org.bytedeco.pytorch.Scalar(0.0))), 1e-12);
+                assertTrue(maxAbsDiff(grads[0], grads[2]) < 1e-4 * scale, "p0 gradient, alpha " + alpha);
+                assertTrue(maxAbsDiff(grads[1], grads[3]) < 1e-4 * scale, "p1 gradient, alpha " + alpha);
+            }
+        }
+    }
+
     @Test
     void marginPushesTheCorrectPromptAheadByTheMargin() {
         // rows: (cos_n, cos_a); image 0 normal and already ahead by 0.7 > 0.5, image 1 anomalous, ahead by only 0.2
