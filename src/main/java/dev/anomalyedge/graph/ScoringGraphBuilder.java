@@ -36,8 +36,9 @@ import java.util.Map;
  * become {@code com.microsoft.DynamicQuantizeMatMul} nodes over int8 weights ({@link Int8Weights}) (except the first
  * block's c_fc, which stays a float32 Gemm: see {@link #mlp}), and attention uses
  * the fused {@code com.microsoft.MultiHeadAttention} kernel (as {@link #withFusedAttention}: it never materialises the
- * [B, H, T, T] score tensors, which saves about 0.65 GiB at full size); the rest of the graph is unchanged. The FP32
- * graph is the plain-ONNX one unless fused attention is asked for.
+ * [B, H, T, T] score tensors, which saves about 0.65 GiB at full size), residual Add + LayerNorm the fused
+ * {@code com.microsoft.SkipLayerNormalization}, and the last block computes the CLS row of its original path only; the
+ * rest of the graph is unchanged. The FP32 graph is the plain-ONNX one unless fused attention is asked for.
  *
  * <p>With an explicit DPAM list that leaves standard blocks between DPAM blocks (not possible in the reference, whose
  * DPAM blocks are always the last ones), a standard block continues the original path only, and the next DPAM block
