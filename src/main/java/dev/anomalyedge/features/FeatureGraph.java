@@ -62,7 +62,7 @@ public record FeatureGraph(Path model, String sha256) {
                 log.accept("reusing feature graph " + dir);
                 return new FeatureGraph(model, Files.readString(dir.resolve(HASH_FILE)).trim());
             }
-            log.accept("building the " + precision.id() + " feature graph at " + settings.imageSize() + " px in " + dir);
+            log.accept("building the feature graph at " + settings.imageSize() + " px (" + precision.id() + ") in " + dir);
             Files.createDirectories(dir.getParent());
             Path staging = Files.createTempDirectory(dir.getParent(), id.substring(0, 8) + ".staging-");
             try {
