@@ -3,6 +3,9 @@ package dev.anomalyedge.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anomalyedge.bundle.ModelBundle;
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
+import dev.anomalyedge.engine.select.Backends;
+import dev.anomalyedge.engine.select.SelectedEngine;
 import dev.anomalyedge.fewshot.MemoryBank;
 import dev.anomalyedge.inspection.EngineBatches;
 import dev.anomalyedge.util.ProcessMemory;
@@ -52,6 +55,10 @@ public class BenchmarkCommand implements Runnable {
     @Option(names = "--compare-images", defaultValue = "3", description = "images scored for --reference, one at a time (default: ${DEFAULT-VALUE})")
     int compareImages;
 
+    @Option(names = "--profile", description = "profile the ONNX Runtime session (--engine onnxruntime): write its JSON trace to this"
+            + " file and print kernel time per operator type and the slowest nodes, averaged over the timed runs")
+    Path profileFile;
+
     @picocli.CommandLine.Mixin
     EngineOptions engineOptions = new EngineOptions();
 
@@ -79,7 +86,7 @@ public class BenchmarkCommand implements Runnable {
         List<EngineBatches.Scored> measured = List.of();
         String backend;
         double sessionLoad;
-        try (dev.anomalyedge.engine.select.SelectedEngine selected = engineOptions.open(bundle.dir(), sizes.get(sizes.size() - 1))) {
+        try (SelectedEngine selected = profileFile == null ? engineOptions.open(bundle.dir(), sizes.get(sizes.size() - 1)) : profiled(bundle)) {
             AnomalyEngine engine = selected.engine();
             backend = engine.backend();
             sessionLoad = (System.nanoTime() - t0) / 1e9;
@@ -105,6 +112,7 @@ public class BenchmarkCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "%5d | %12.3f | %12.3f | %8.3f | %11.3f | %12d%n", b, row.wallPerBatch(), row.secondsPerImage(),
                         row.imagesPerSecond(), row.cpuPerImage(), row.peakRssMib());
             }
+            if (profileFile != null) profileSummary((OrtAnomalyEngine) engine, sizes.size());
             if (referenceDir != null) {
                 for (int i = 0; i < compareImages; i++) compare.add(randomImage(r, s));
                 measured = EngineBatches.score(engine, compare, 1);
@@ -116,6 +124,27 @@ public class BenchmarkCommand implements Runnable {
         System.out.println("peak RSS: " + ProcessMemory.peakRss() + (referenceDir == null ? "" : " (with the reference bundle)")
                 + "; load average after: " + loadAfter);
         System.out.println(JSON_PREFIX + json(bundle, precision, backend, sessionLoad, rows, deviation, loadBefore, loadAfter));
+    }
+
+    /** The bundle's model on ONNX Runtime with session profiling on (the trace goes to a temporary file beside --profile). */
+    private SelectedEngine profiled(ModelBundle bundle) {
+        if (!"onnxruntime".equals(engineOptions.engine)) throw new IllegalArgumentException("--profile needs --engine onnxruntime");
+        int threads = engineOptions.threads == null ? Runtime.getRuntime().availableProcessors() : engineOptions.threads;
+        Path prefix = profileFile.toAbsolutePath().resolveSibling(profileFile.getFileName() + ".ort");
+        return new SelectedEngine(OrtAnomalyEngine.open(Backends.model(bundle.dir()), threads, prefix), "onnxruntime", "--profile");
+    }
+
+    /** Ends profiling, moves the trace to --profile and prints its summary over the timed runs (one warm-up per batch size). */
+    private void profileSummary(OrtAnomalyEngine engine, int batchSizes) {
+        try {
+            Path trace = engine.endProfiling();
+            Files.move(trace, profileFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            OrtProfile.read(profileFile, batchSizes == 1 ? 1 : 0).print(System.out, 25);
+            if (batchSizes > 1) System.out.println("(several batch sizes: the profile averages all their runs, warm-ups included)");
+            System.out.println("profile trace: " + profileFile);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the profile " + profileFile, e);
+        }
     }
 
     /** Normalised-pixel noise, uniform in [−2, 2): the full input range of a CLIP-normalised image. */

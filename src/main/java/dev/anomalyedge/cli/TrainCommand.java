@@ -86,6 +86,11 @@ public class TrainCommand implements Callable<Integer> {
             description = "where libtorch trains: auto (CUDA when libtorch sees a GPU, needs the pytorch GPU natives), cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--precision", defaultValue = "fp32", converter = ExportCommand.PrecisionConverter.class,
+            description = "precision of the feature graph and of the bundle written (as export --precision; int8 runs on ONNX Runtime);"
+                    + " use the precision of the bundle whose prompt learner you start from (default: ${DEFAULT-VALUE})")
+    dev.anomalyedge.graph.Precision precision;
+
     @Option(names = "--engine", defaultValue = "auto", converter = EngineModeConverter.class,
             description = "vision engine for feature extraction and validation: auto (TensorRT where a GPU and its natives are present,"
                     + " building the plan if needed, else ONNX Runtime), tensorrt or onnxruntime (default: ${DEFAULT-VALUE})")
@@ -114,7 +119,7 @@ public class TrainCommand implements Callable<Integer> {
                 .trainer(new PromptTrainer.Options(epochs, batchSize, lr, seed, recipe))
                 .name(name).version(version)
                 .cache(cache != null ? cache : TrainRequest.defaultCacheDir(), (long) (cacheMaxGb * (1L << 30)))
-                .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics).device(device).engine(engine)
+                .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics).device(device).engine(engine).precision(precision)
                 .validation(valData, Calibrator.Options.of(null, targetFalseAlarmRate, targetRecall));
         if (threads != null) b.threads(threads);
         Training.Outcome o = Training.run(b.build(), new ProgressPrinter(Console::info, 2.0), Console::info, () -> false);

@@ -4,6 +4,7 @@ import dev.anomalyedge.util.FileTrees;
 
 import dev.anomalyedge.util.Digests;
 
+import dev.anomalyedge.graph.Precision;
 import dev.anomalyedge.graph.ScoringGraphBuilder;
 import dev.anomalyedge.model.AnomalyClipSettings;
 import dev.anomalyedge.model.ClipArchitecture;
@@ -40,10 +41,20 @@ import java.util.stream.Stream;
 public record FeatureGraph(Path model, String sha256) {
     static final String HASH_FILE = "graph.sha256";
 
-    /** Finds or builds the feature graph for {@code clip} (read from {@code clipFile}, whose SHA-256 is given). */
+    /** Finds or builds the FP32 feature graph for {@code clip} (read from {@code clipFile}, whose SHA-256 is given). */
     public static FeatureGraph ensure(Path cacheDir, StateDict clip, String clipSha256, ClipArchitecture arch,
                                       AnomalyClipSettings settings, Consumer<String> log) {
-        String id = Digests.sha256Text(String.join("\n", clipSha256, arch.toString(), visionSettings(settings)));
+        return ensure(cacheDir, clip, clipSha256, arch, settings, Precision.FP32, log);
+    }
+
+    /**
+     * As above in {@code precision}: an INT8 bundle's training extracts features with the INT8 graph, at the per-image
+     * cost of its inference (a different graph, so a different id and feature-cache key; FP32 ids are as before).
+     */
+    public static FeatureGraph ensure(Path cacheDir, StateDict clip, String clipSha256, ClipArchitecture arch,
+                                      AnomalyClipSettings settings, Precision precision, Consumer<String> log) {
+        String vision = visionSettings(settings) + (precision == Precision.FP32 ? "" : " precision=" + precision.id());
+        String id = Digests.sha256Text(String.join("\n", clipSha256, arch.toString(), vision));
         Path dir = cacheDir.toAbsolutePath().normalize().resolve("graphs").resolve(id);
         Path model = dir.resolve("visual.onnx");
         try {
@@ -51,13 +62,13 @@ public record FeatureGraph(Path model, String sha256) {
                 log.accept("reusing feature graph " + dir);
                 return new FeatureGraph(model, Files.readString(dir.resolve(HASH_FILE)).trim());
             }
-            log.accept("building the feature graph at " + settings.imageSize() + " px in " + dir);
+            log.accept("building the feature graph at " + settings.imageSize() + " px (" + precision.id() + ") in " + dir);
             Files.createDirectories(dir.getParent());
             Path staging = Files.createTempDirectory(dir.getParent(), id.substring(0, 8) + ".staging-");
             try {
                 Path stagedModel = staging.resolve(model.getFileName());
                 ScoringGraphBuilder.WrittenModel written = new ScoringGraphBuilder(clip, arch, settings,
-                        placeholderEmbeddings(arch.embedDim())).write(stagedModel);
+                        placeholderEmbeddings(arch.embedDim())).withPrecision(precision).write(stagedModel);
                 String hash = Digests.sha256(written.model(), written.data());
                 Files.writeString(staging.resolve(HASH_FILE), hash + "\n");
                 try {

@@ -165,6 +165,12 @@ final class OnnxGraph {
         return output;
     }
 
+    /** A multi-output node of ONNX Runtime's contrib domain; an empty output name leaves that optional output out. */
+    String[] msNodeMulti(String op, String[] outputs, List<String> inputs, Attr... attrs) {
+        usesMsDomain = true;
+        return addNode(MS_DOMAIN, op, outputs, inputs, attrs);
+    }
+
     String[] nodeMulti(String op, String[] outputs, List<String> inputs, Attr... attrs) {
         return addNode("", op, outputs, inputs, attrs);
     }
@@ -173,7 +179,7 @@ final class OnnxGraph {
         for (String in : inputs) {
             if (!in.isEmpty() && !names.contains(in)) throw new IllegalStateException(op + " node '" + outputs[0] + "' reads undefined value '" + in + "'");
         }
-        for (String out : outputs) claim(out);
+        for (String out : outputs) if (!out.isEmpty()) claim(out); // "": an optional output left out
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(outputs[0]).addAllInput(inputs);
         if (!domain.isEmpty()) n.setDomain(domain);
         for (String out : outputs) n.addOutput(out);

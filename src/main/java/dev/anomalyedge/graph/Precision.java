@@ -11,7 +11,8 @@ import java.util.Locale;
  *       at run time (ONNX Runtime's {@code com.microsoft.DynamicQuantizeMatMul}, integer kernels on CPU). Everything
  *       else stays float32, including the first block's c_fc (the most sensitive layer): patch embedding, LayerNorm, attention scores and softmax, QuickGELU, the projection to
  *       the joint space, similarity, upsampling and smoothing. Attention uses ONNX Runtime's fused MultiHeadAttention
- *       kernel (float32). Runs on ONNX Runtime only (not TensorRT).</li>
+ *       kernel and residual Add + LayerNorm its SkipLayerNormalization kernel (float32), and the last block computes
+ *       its original path for the CLS token only. Runs on ONNX Runtime only (not TensorRT).</li>
  * </ul>
  */
 public enum Precision {

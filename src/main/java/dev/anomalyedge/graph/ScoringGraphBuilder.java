@@ -36,8 +36,9 @@ import java.util.Map;
  * become {@code com.microsoft.DynamicQuantizeMatMul} nodes over int8 weights ({@link Int8Weights}) (except the first
  * block's c_fc, which stays a float32 Gemm: see {@link #mlp}), and attention uses
  * the fused {@code com.microsoft.MultiHeadAttention} kernel (as {@link #withFusedAttention}: it never materialises the
- * [B, H, T, T] score tensors, which saves about 0.65 GiB at full size); the rest of the graph is unchanged. The FP32
- * graph is the plain-ONNX one unless fused attention is asked for.
+ * [B, H, T, T] score tensors, which saves about 0.65 GiB at full size), residual Add + LayerNorm the fused
+ * {@code com.microsoft.SkipLayerNormalization}, and the last block computes the CLS row of its original path only; the
+ * rest of the graph is unchanged. The FP32 graph is the plain-ONNX one unless fused attention is asked for.
  *
  * <p>With an explicit DPAM list that leaves standard blocks between DPAM blocks (not possible in the reference, whose
  * DPAM blocks are always the last ones), a standard block continues the original path only, and the next DPAM block
@@ -171,21 +172,38 @@ public final class ScoringGraphBuilder {
 
         // --- blocks (5.3, 5.4): x = block output / original path o; v = V-V path (null outside DPAM runs)
         String v = null;
+        String cls = null;                                                 // [B, D] when the last block computes the CLS row only
+        String ln1 = null;                                                 // ln_1(x) of the next block, when the previous block fused it
         List<String> taps = new ArrayList<>();
         for (int b = 0; b < arch.visionLayers(); b++) {
             String p = "visual.transformer.resblocks." + b;
+            if (b == arch.visionLayers() - 1 && clsOnlyLastBlock()) {
+                boolean dpam = settings.isDpamBlock(b, arch.visionLayers());
+                if (dpam && v == null) v = x;
+                String[] attn = clsAttention(g, p, ln1 != null ? ln1 : g.layerNorm(p + ".ln_1", x, vec(g, p + ".ln_1.weight"), vec(g, p + ".ln_1.bias")), dpam);
+                String xCls = g.select(p + ".cls_in", g.reshape(p + ".tokens_in", x, -1, T, D), 0, 1); // [B, D]
+                String[] o = residualNorm(g, p + ".residual_attn", xCls, attn[0], p + ".ln_2"); // o_CLS = x_CLS + a_ori,CLS; ln_2(o_CLS)
+                cls = g.add(p + ".out", o[0], mlp(g, p, o[1]));            // o_CLS + MLP(ln_2(o_CLS))   [B, D]
+                if (dpam) v = g.add(p + ".vv", v, attn[1]);                // v ← v + a_vv (all tokens)
+                if (settings.featuresList().contains(b + 1)) taps.add(v); // a standard tapped last block never gets here
+                continue;
+            }
             if (settings.isDpamBlock(b, arch.visionLayers())) {
                 if (v == null) v = x;                                      // first DPAM block: v starts from x_{d−1}
-                String[] attn = attention(g, p, g.layerNorm(p + ".ln_1", x, vec(g, p + ".ln_1.weight"), vec(g, p + ".ln_1.bias")), true);
-                String o = g.add(p + ".residual_attn", x, attn[0]);        // o = x + a_ori
-                x = g.add(p + ".out", o, mlp(g, p, o));                    // o ← o + MLP(ln_2(o))
+                String[] attn = attention(g, p, ln1 != null ? ln1 : g.layerNorm(p + ".ln_1", x, vec(g, p + ".ln_1.weight"), vec(g, p + ".ln_1.bias")), true);
+                String[] o = residualNorm(g, p + ".residual_attn", x, attn[0], p + ".ln_2"); // o = x + a_ori; ln_2(o)
+                String[] out = blockOut(g, b, o[0], mlp(g, p, o[1]));      // o ← o + MLP(ln_2(o)); ln_1 of the next block or null
+                x = out[0];
+                ln1 = out[1];
                 v = g.add(p + ".vv", v, attn[1]);                          // v ← v + a_vv   (no MLP)
                 debugTokens(g, debugBlockOutput(b + 1, "_ori"), x);
                 debugTokens(g, debugBlockOutput(b + 1, "_vv"), v);
             } else {
-                String[] attn = attention(g, p, g.layerNorm(p + ".ln_1", x, vec(g, p + ".ln_1.weight"), vec(g, p + ".ln_1.bias")), false);
-                String h = g.add(p + ".residual_attn", x, attn[0]);        // x ← x + MHA(ln_1 x)
-                x = g.add(p + ".out", h, mlp(g, p, h));                    // x ← x + MLP(ln_2 x)
+                String[] attn = attention(g, p, ln1 != null ? ln1 : g.layerNorm(p + ".ln_1", x, vec(g, p + ".ln_1.weight"), vec(g, p + ".ln_1.bias")), false);
+                String[] h = residualNorm(g, p + ".residual_attn", x, attn[0], p + ".ln_2"); // x ← x + MHA(ln_1 x); ln_2(x)
+                String[] out = blockOut(g, b, h[0], mlp(g, p, h[1]));      // x ← x + MLP(ln_2 x); ln_1 of the next block or null
+                x = out[0];
+                ln1 = out[1];
                 v = null;                                                  // a later DPAM run starts a new V-V path
                 debugTokens(g, debugBlockOutput(b + 1, ""), x);
             }
@@ -196,7 +214,7 @@ public final class ScoringGraphBuilder {
         String proj = g.weight("visual.proj", sd.floats("visual.proj", D, E), D, E);
 
         // --- image score (5.6, 7): CLS of the original path after the last block, @proj, NO ln_post
-        String cls = g.select("visual.cls_token", g.reshape("visual.tokens_out", x, -1, T, D), 0, 1); // [B, D]
+        if (cls == null) cls = g.select("visual.cls_token", g.reshape("visual.tokens_out", x, -1, T, D), 0, 1); // [B, D]
         String imageFeatures = g.matMul(OUTPUT_IMAGE_FEATURES, cls, proj);                         // [B, E]
         String imageProbs = probabilities(g, "image", imageFeatures, textT);                        // [B, 2]
         g.select(OUTPUT_IMAGE_SCORE, imageProbs, 1, 1);                                             // [B]
@@ -284,7 +302,7 @@ public final class ScoringGraphBuilder {
      */
     private String[] attention(OnnxGraph g, String p, String y, boolean dpam) {
         String qkv = linear(g, p + ".attn.in_proj", y, linearWeights(g, p + ".attn.in_proj_weight", p + ".attn.in_proj_bias", 3L * D, D)); // [B·T, 3D] = [q|k|v]
-        if (fusedAttention || precision == Precision.INT8) return fusedAttention(g, p, qkv, dpam); // INT8 is ONNX Runtime-only anyway
+        if (fusedKernels()) return fusedAttention(g, p, qkv, dpam);
         String heads = g.reshape(p + ".attn.in_proj_heads", qkv, -1, T, 3, H, hd);              // [B, T, 3, H, hd]
         String split = g.transpose(p + ".attn.qkv", heads, 2, 0, 3, 1, 4);                      // [3, B, H, T, hd]
         String q = g.select(p + ".attn.q", split, 0, 0);                                         // [B, H, T, hd]
@@ -294,6 +312,43 @@ public final class ScoringGraphBuilder {
         String ori = headAttention(g, p + ".attn", q, k, v, out);
         if (!dpam) return new String[] {ori};
         return new String[] {ori, headAttention(g, p + ".attn.vv", v, v, v, out)};
+    }
+
+    /**
+     * Whether the graph uses ONNX Runtime's fused kernels (com.microsoft MultiHeadAttention and SkipLayerNormalization)
+     * and computes only the CLS row of the last block's original path: INT8 graphs (ONNX Runtime-only anyway), and FP32
+     * graphs with {@link #withFusedAttention}; the plain FP32 graph is standard ONNX in the reference's shape.
+     */
+    private boolean fusedKernels() {
+        return fusedAttention || precision == Precision.INT8;
+    }
+
+    /**
+     * Whether the last block computes its original path for the CLS token only ({@link #fusedKernels}, no debug outputs):
+     * after the last block the original path feeds only the image score, which reads its CLS row, and every operator
+     * of a block but attention is row-wise, so the other rows need no MLP, no out_proj and no attention queries. Not
+     * when the last block is a standard tapped one (its tap is the original path's tokens). The plain FP32 graph keeps the
+     * reference's shape (a one-row product may round differently from the full one).
+     */
+    private boolean clsOnlyLastBlock() {
+        int last = arch.visionLayers();
+        boolean tapsOriginal = settings.featuresList().contains(last) && !settings.isDpamBlock(last - 1, last);
+        return fusedKernels() && !debug && !tapsOriginal;
+    }
+
+    /**
+     * The last block's attention when only the CLS row of the original path is needed: {a_ori,CLS [B, D]} (and, for a
+     * DPAM block, the full a_vv [B·T, D]). The CLS query attends to all keys, as in {@link #fusedAttention}.
+     */
+    private String[] clsAttention(OnnxGraph g, String p, String y, boolean dpam) {
+        String qkv = linear(g, p + ".attn.in_proj", y, linearWeights(g, p + ".attn.in_proj_weight", p + ".attn.in_proj_bias", 3L * D, D)); // [B·T, 3D]
+        String[] split = g.nodeMulti("Split", new String[] {p + ".attn.q", p + ".attn.k", p + ".attn.v"},
+                List.of(g.reshape(p + ".attn.in_proj_3d", qkv, -1, T, 3L * D), g.ints(D, D, D)), OnnxGraph.attr("axis", 2)); // 3 × [B, T, D]
+        String qCls = g.node("Slice", p + ".attn.q_cls", List.of(split[0], g.ints(0), g.ints(1), g.ints(1))); // [B, 1, D]
+        LinearWeights out = linearWeights(g, p + ".attn.out_proj.weight", p + ".attn.out_proj.bias", D, D);
+        String ori = fusedHeads(g, p + ".attn", qCls, split[1], split[2], out);                   // [B, D]
+        if (!dpam) return new String[] {ori};
+        return new String[] {ori, fusedHeads(g, p + ".attn.vv", split[2], split[2], split[2], out)};
     }
 
     /** As {@link #attention} with com.microsoft.MultiHeadAttention computing concat_h softmax(q_h k_hᵀ · hd^-½) v_h. */
@@ -321,10 +376,34 @@ public final class ScoringGraphBuilder {
         return linear(g, n + ".out_proj", merged, out);
     }
 
-    /** MLP(ln_2(h)) = c_proj(QuickGELU(c_fc(ln_2 h))), QuickGELU(z) = z·sigmoid(1.702 z). [B·T, D] → [B·T, D]. */
-    private String mlp(OnnxGraph g, String p, String h) {
+    /**
+     * {x + a, LayerNorm_ln(x + a)}. With {@link #fusedKernels} ONNX Runtime's com.microsoft.SkipLayerNormalization returns
+     * both from one pass (its output 3 is the sum; its optimiser fuses only 3-D Adds, and the tokens here are 2-D); else an
+     * Add and a LayerNormalization.
+     */
+    private String[] residualNorm(OnnxGraph g, String sumName, String x, String a, String ln) {
+        if (!fusedKernels()) {
+            String sum = g.add(sumName, x, a);
+            return new String[] {sum, g.layerNorm(ln, sum, vec(g, ln + ".weight"), vec(g, ln + ".bias"))};
+        }
+        String[] out = g.msNodeMulti("SkipLayerNormalization", new String[] {ln, "", "", sumName},
+                List.of(x, a, vec(g, ln + ".weight"), vec(g, ln + ".bias")), OnnxGraph.attr("epsilon", 1e-5f));
+        return new String[] {out[3], out[0]};
+    }
+
+    /**
+     * Block b's output x = h + m, and ({@link #fusedKernels}, no debug outputs, when a block follows) the next block's
+     * ln_1(x) from the same fused pass; else {x, null}.
+     */
+    private String[] blockOut(OnnxGraph g, int b, String h, String m) {
+        String p = "visual.transformer.resblocks." + b;
+        if (!fusedKernels() || debug || b + 1 >= arch.visionLayers()) return new String[] {g.add(p + ".out", h, m), null};
+        return residualNorm(g, p + ".out", h, m, "visual.transformer.resblocks." + (b + 1) + ".ln_1");
+    }
+
+    /** MLP(ln_2(h)) = c_proj(QuickGELU(c_fc(y))) of y = ln_2(h), QuickGELU(z) = z·sigmoid(1.702 z). [B·T, D] → [B·T, D]. */
+    private String mlp(OnnxGraph g, String p, String y) {
         long hidden = sd.get(p + ".mlp.c_fc.weight").dim(0);
-        String y = g.layerNorm(p + ".ln_2", h, vec(g, p + ".ln_2.weight"), vec(g, p + ".ln_2.bias"));
         // the first block's c_fc stays FP32 in INT8 graphs: it reads the patch embedding almost directly, and quantising
         // it alone cost 0.05 image / 0.23 pixel AUROC on the demo model (every other block linear: ≤ 0.001)
         boolean keepFp32 = p.equals("visual.transformer.resblocks.0");

@@ -69,6 +69,7 @@ public class Trainings {
         TrainRequest.Builder b = TrainRequest.builder(clip, active.bundle().settings(), data, out)
                 .prompts(Files.isRegularFile(prompts) ? prompts : null)
                 .heads(m.architecture().visionHeads(), m.architecture().textHeads())
+                .precision(m.graphPrecision()) // an INT8 bundle retrains into an INT8 bundle (and extracts features in INT8)
                 .format(body.format() == null ? Format.AUTO : Format.valueOf(body.format().toUpperCase()))
                 .pseudoAnomalies(Boolean.TRUE.equals(body.pseudoAnomalies()))
                 .trainer(body.epochs() != null ? body.epochs() : reference.epochs(),

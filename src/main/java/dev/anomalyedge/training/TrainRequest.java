@@ -1,5 +1,6 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.graph.Precision;
 import dev.anomalyedge.evaluation.Calibrator;
 
 import dev.anomalyedge.engine.select.EngineMode;
@@ -46,7 +47,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
                            Path data, Format format, boolean pseudoAnomalies, int pseudoPerClass, PromptTrainer.Options trainer,
                            Path out, String name, String version, boolean demo, String note, Path cacheDir, long cacheMaxBytes,
                            int threads, int engineBatch, boolean trainSetMetrics, Path validationData,
-                           Calibrator.Options calibration, String device, EngineMode engine) {
+                           Calibrator.Options calibration, String device, EngineMode engine, Precision precision) {
 
     /** 16 GiB of cached features (about 1,900 images of ViT-L/14 at 518 px with 4 taps). */
     public static final long DEFAULT_CACHE_BYTES = 16L << 30;
@@ -65,6 +66,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (engineBatch < 1) throw new IllegalArgumentException("engine batch must be >= 1, got " + engineBatch);
         if (engine == null) engine = EngineMode.AUTO;
+        if (precision == null) precision = Precision.FP32;
         device = TorchRuntime.deviceMode(device);
     }
 
@@ -92,6 +94,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         private Calibrator.Options calibration = Calibrator.Options.automatic();
         private String device = "auto";
         private EngineMode engine = EngineMode.AUTO;
+        private Precision precision = Precision.FP32;
 
         private Builder(Path clip, AnomalyClipSettings settings, Path data, Path out) {
             this.clip = clip;
@@ -121,11 +124,13 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         public Builder validation(Path v, Calibrator.Options c) { validationData = v; calibration = c; return this; }
         public Builder device(String v) { device = v; return this; }
         public Builder engine(EngineMode v) { engine = v; return this; }
+        /** Precision of the feature graph and of the exported bundle (that of the bundle training starts from). */
+        public Builder precision(Precision v) { precision = v; return this; }
 
         public TrainRequest build() {
             return new TrainRequest(clip, prompts, bpe, settings, visionHeads, textHeads, data, format, pseudoAnomalies,
                     pseudoPerClass, trainer, out, name, version, demo, note, cacheDir, cacheMaxBytes, threads, engineBatch,
-                    trainSetMetrics, validationData, calibration, device, engine);
+                    trainSetMetrics, validationData, calibration, device, engine, precision);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.anomalyedge.training;
 
+import dev.anomalyedge.engine.select.EngineMode;
+import dev.anomalyedge.graph.Precision;
 import dev.anomalyedge.util.FileTrees;
 
 import dev.anomalyedge.evaluation.Calibrator;
@@ -114,7 +116,7 @@ public final class Training {
             AnomalyClipSettings settings = r.settings();
             settings.validate(arch);
             log.accept("architecture: " + arch);
-            FeatureGraph graph = FeatureGraph.ensure(r.cacheDir(), clip, Checkpoints.sha256(r.clip()), arch, settings, log);
+            FeatureGraph graph = FeatureGraph.ensure(r.cacheDir(), clip, Checkpoints.sha256(r.clip()), arch, settings, r.precision(), log);
             FeatureStore.Shape shape = new FeatureStore.Shape(settings.featuresList().size(),
                     settings.grid(arch) * settings.grid(arch) + 1, arch.embedDim());
             FeatureCache cache = FeatureCache.open(r.cacheDir().resolve("features"), r.cacheMaxBytes());
@@ -174,7 +176,7 @@ public final class Training {
 
             progress.accept(TrainingProgress.of(TrainingProgress.Phase.EXPORTING, 0, 0, 0));
             ModelBundle bundle = new BundleExporter(log).export(new BundleExporter.Request(r.clip(), tuned, settings, r.visionHeads(),
-                    r.textHeads(), out, r.name(), r.version(), r.demo(), r.note()));
+                    r.textHeads(), out, r.name(), r.version(), r.demo(), r.note(), r.precision())); // the source bundle's precision
             TorchCheckpointWriter.writePromptLearner(bundle.dir().resolve(PROMPT_LEARNER_PTH), Safetensors.read(tuned).asMap());
 
             try {
@@ -214,7 +216,8 @@ public final class Training {
      * chooses: TensorRT where available and allowed (building the plan if needed), else ONNX Runtime.
      */
     static SelectedEngine openEngine(Path graphDir, TrainRequest r, Consumer<String> log) {
-        EngineSettings s = EngineSettings.defaults().withMode(r.engine());
+        // INT8 graphs run on ONNX Runtime only (TensorRT cannot parse their com.microsoft operators)
+        EngineSettings s = EngineSettings.defaults().withMode(r.precision() == Precision.INT8 ? EngineMode.ONNXRUNTIME : r.engine());
         if (r.engineBatch() > s.maxBatch()) s = s.withMaxBatch(r.engineBatch());
         SelectedEngine e = new EngineSelector(NativeProbe.real(), Backends.real(r.threads()), reason -> { }).select(graphDir, s);
         log.accept(e.statusMessage());

@@ -145,4 +145,17 @@ class FeatureStoreTest {
         assertTrue(log.get(0).startsWith("building") && log.get(1).startsWith("reusing"), log.toString());
         assertEquals(dev.anomalyedge.util.Digests.sha256(first.model(), first.model().resolveSibling("visual.onnx.data")), first.sha256());
     }
+
+    @Test
+    void anInt8FeatureGraphIsAnotherGraphWithInt8LinearLayers() throws java.io.IOException {
+        FeatureGraph fp32 = FeatureGraph.ensure(tmp.resolve("p"), clip, "sha-a", arch, settings, s -> { });
+        FeatureGraph int8 = FeatureGraph.ensure(tmp.resolve("p"), clip, "sha-a", arch, settings, dev.anomalyedge.graph.Precision.INT8, s -> { });
+        assertTrue(!fp32.model().equals(int8.model()) && !fp32.sha256().equals(int8.sha256()), "own directory and cache key");
+        ai.onnx.proto.OnnxMl.ModelProto proto;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(int8.model())) {
+            proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+        }
+        assertTrue(proto.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeMatMul")));
+        assertEquals(fp32, FeatureGraph.ensure(tmp.resolve("p"), clip, "sha-a", arch, settings, s -> { }), "FP32 id unchanged");
+    }
 }
