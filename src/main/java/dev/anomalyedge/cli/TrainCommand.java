@@ -79,8 +79,12 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--cache-max-gb", defaultValue = "16", description = "bound of the feature cache in GiB (default: ${DEFAULT-VALUE})")
     double cacheMaxGb;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
+    @Option(names = "--threads", description = "ONNX Runtime threads of the feature extraction and validation (default: all cores)")
     Integer threads;
+
+    @Option(names = "--torch-threads", description = "libtorch threads of the optimiser steps (default: 1, the fastest on a "
+            + "busy box; try 2 on an idle one)")
+    Integer torchThreads;
 
     @Option(names = "--device", defaultValue = "auto",
             description = "where libtorch trains: auto (CUDA when libtorch sees a GPU, needs the pytorch GPU natives), cpu or cuda (default: ${DEFAULT-VALUE})")
@@ -122,6 +126,7 @@ public class TrainCommand implements Callable<Integer> {
                 .engineBatch(engineBatch).trainSetMetrics(!noTrainMetrics).device(device).engine(engine).precision(precision)
                 .validation(valData, Calibrator.Options.of(null, targetFalseAlarmRate, targetRecall));
         if (threads != null) b.threads(threads);
+        if (torchThreads != null) b.torchThreads(torchThreads);
         Training.Outcome o = Training.run(b.build(), new ProgressPrinter(Console::info, 2.0), Console::info, () -> false);
         if (o.after() != null) System.out.print(o.after().toMarkdown());
         if (o.validation() != null) {

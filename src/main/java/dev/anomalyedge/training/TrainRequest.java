@@ -34,7 +34,9 @@ import java.util.Objects;
  * @param note            note for the manifest (may be null)
  * @param cacheDir        feature cache root (graphs/ and features/ inside)
  * @param cacheMaxBytes   bound of the cached features
- * @param threads         CPU threads for ONNX Runtime and libtorch
+ * @param threads         CPU threads of ONNX Runtime (feature extraction, validation)
+ * @param torchThreads    CPU threads of libtorch's optimiser steps (1 by default: a full-size step takes well under a
+ *                        second on one, and a second one cost 6–30× the CPU on a busy box while the appliance serves)
  * @param engineBatch     images per vision-engine call
  * @param trainSetMetrics measure the metrics on the training data before and after training (from cached features)
  * @param validationData  a data set to evaluate the new bundle on and to calibrate its thresholds with; null = none
@@ -46,7 +48,7 @@ import java.util.Objects;
 public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSettings settings, Integer visionHeads, Integer textHeads,
                            Path data, Format format, boolean pseudoAnomalies, int pseudoPerClass, PromptTrainer.Options trainer,
                            Path out, String name, String version, boolean demo, String note, Path cacheDir, long cacheMaxBytes,
-                           int threads, int engineBatch, boolean trainSetMetrics, Path validationData,
+                           int threads, int torchThreads, int engineBatch, boolean trainSetMetrics, Path validationData,
                            Calibrator.Options calibration, String device, EngineMode engine, Precision precision) {
 
     /** 16 GiB of cached features (about 1,900 images of ViT-L/14 at 518 px with 4 taps). */
@@ -64,6 +66,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         if (pseudoPerClass < 0) throw new IllegalArgumentException("pseudo-anomalies per class must be >= 0, got " + pseudoPerClass);
         if (cacheMaxBytes < 0) throw new IllegalArgumentException("cache bound must be >= 0, got " + cacheMaxBytes);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (torchThreads < 1) throw new IllegalArgumentException("libtorch threads must be >= 1, got " + torchThreads);
         if (engineBatch < 1) throw new IllegalArgumentException("engine batch must be >= 1, got " + engineBatch);
         if (engine == null) engine = EngineMode.AUTO;
         if (precision == null) precision = Precision.FP32;
@@ -79,7 +82,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         return new Builder(clip, settings, data, out);
     }
 
-    /** Defaults: fresh learner, AUTO format, the official trainer options, default cache, all cores. */
+    /** Defaults: fresh learner, AUTO format, the official trainer options, default cache, all cores for ONNX Runtime, one libtorch thread. */
     public static final class Builder {
         private final Path clip, data, out;
         private final AnomalyClipSettings settings;
@@ -87,7 +90,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         private Integer visionHeads, textHeads;
         private Format format = Format.AUTO;
         private boolean pseudoAnomalies, demo, trainSetMetrics = true;
-        private int pseudoPerClass, threads = Runtime.getRuntime().availableProcessors(), engineBatch = 1;
+        private int pseudoPerClass, threads = Runtime.getRuntime().availableProcessors(), torchThreads = 1, engineBatch = 1;
         private PromptTrainer.Options trainer = PromptTrainer.Options.official();
         private String name, version, note;
         private long cacheMaxBytes = DEFAULT_CACHE_BYTES;
@@ -119,6 +122,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
         public Builder demo(boolean v, String n) { demo = v; note = n; return this; }
         public Builder cache(Path dir, long maxBytes) { cacheDir = dir; cacheMaxBytes = maxBytes; return this; }
         public Builder threads(int v) { threads = v; return this; }
+        public Builder torchThreads(int v) { torchThreads = v; return this; }
         public Builder engineBatch(int v) { engineBatch = v; return this; }
         public Builder trainSetMetrics(boolean v) { trainSetMetrics = v; return this; }
         public Builder validation(Path v, Calibrator.Options c) { validationData = v; calibration = c; return this; }
@@ -129,7 +133,7 @@ public record TrainRequest(Path clip, Path prompts, Path bpe, AnomalyClipSetting
 
         public TrainRequest build() {
             return new TrainRequest(clip, prompts, bpe, settings, visionHeads, textHeads, data, format, pseudoAnomalies,
-                    pseudoPerClass, trainer, out, name, version, demo, note, cacheDir, cacheMaxBytes, threads, engineBatch,
+                    pseudoPerClass, trainer, out, name, version, demo, note, cacheDir, cacheMaxBytes, threads, torchThreads, engineBatch,
                     trainSetMetrics, validationData, calibration, device, engine, precision);
         }
     }

@@ -107,7 +107,7 @@ public final class Training {
             check(cancelled);
 
             // libtorch's threads and device are process-wide: this run holds them until it ends (another training waits)
-            torch = TorchRuntime.acquire(r.threads(), r.device(), cancelled); // before any libtorch object of this run exists
+            torch = TorchRuntime.acquire(r.torchThreads(), r.device(), cancelled); // before any libtorch object of this run exists
             String device = torch.device();
             log.accept("libtorch device: " + device);
             log.accept("reading CLIP checkpoint " + r.clip());
