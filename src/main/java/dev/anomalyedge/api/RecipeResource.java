@@ -6,6 +6,7 @@ import dev.anomalyedge.service.Recipes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -72,16 +73,18 @@ public class RecipeResource {
     @Operation(summary = "Create a recipe from good images (needs the API key)",
             description = "Parts 'good' (one or more images), optional 'settings' (JSON {k, roi, tiles, mode}) and 'validation' "
                     + "(good images for the threshold only). 409 if it exists unless replace=true. The bank for the serving "
-                    + "model is built and the threshold calibrated before the answer.")
+                    + "model is built and the threshold calibrated before the answer (201); with wait=false the answer is "
+                    + "202 at once, with the bank BUILDING until GET shows it READY or FAILED.")
     public Response create(@PathParam("name") String name, @RestForm("good") List<FileUpload> good,
                            @RestForm("settings") String settings, @RestForm("validation") List<FileUpload> validation,
-                           @QueryParam("replace") boolean replace, @Context HttpHeaders headers) throws IOException {
+                           @QueryParam("replace") boolean replace, @QueryParam("wait") @DefaultValue("true") boolean wait,
+                           @Context HttpHeaders headers) throws IOException {
         apiKeys.require(headers);
         RecipeStore.checkName(name);
         List<RecipeStore.Upload> goodImages = read(good);
         if (goodImages.isEmpty()) throw new RecipeException("no 'good' image parts: a recipe needs at least one good image");
-        return Response.status(Response.Status.CREATED).entity(recipes.create(name, settings, goodImages, read(validation), replace))
-                .build();
+        return Response.status(wait ? Response.Status.CREATED : Response.Status.ACCEPTED)
+                .entity(recipes.create(name, settings, goodImages, read(validation), replace, wait)).build();
     }
 
     @DELETE

@@ -172,6 +172,32 @@ public final class RecipeBook {
     }
 
     /**
+     * Builds the bank of {@code r} for {@code model} on {@code executor} ({@link #prepare}); its state is BUILDING from
+     * this call until it is READY or FAILED. {@code done} runs after, whatever the outcome (the caller releases the
+     * model there); a failure is logged and kept as FAILED.
+     */
+    public void prepareLater(Recipe r, LoadedModel model, java.util.concurrent.Executor executor, Runnable done) {
+        String key = r.id() + "@" + fingerprint(model);
+        building.add(key);
+        try {
+            executor.execute(() -> {
+                try {
+                    prepare(r, model);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "recipe %s: no bank for %s/%s", r.name(), model.name(), model.version());
+                } finally {
+                    building.remove(key);
+                    done.run();
+                }
+            });
+        } catch (RuntimeException e) { // refused (shutting down): nothing will run
+            building.remove(key);
+            done.run();
+            throw e;
+        }
+    }
+
+    /**
      * Builds (or reads back) the bank of every recipe for {@code model}, e.g. before it starts serving; a recipe whose
      * bank cannot be built is logged and reported as FAILED, and is tried again when it is used.
      */

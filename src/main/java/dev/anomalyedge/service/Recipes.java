@@ -77,12 +77,25 @@ public class Recipes {
         }
     }
 
+    /** Builds banks for {@code create(…, wait = false)}, one at a time, beside the inference worker. */
+    private final java.util.concurrent.ExecutorService builds = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+        Thread t = new Thread(task, "recipe-bank-build");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @jakarta.annotation.PreDestroy
+    void stopBuilds() {
+        builds.shutdownNow();
+    }
+
     /**
      * Stores a recipe (409 when it exists and {@code replace} is false), then builds its bank for the serving model and
-     * calibrates its threshold (a failure there leaves the recipe stored, with its bank FAILED and the reason).
+     * calibrates its threshold (a failure there leaves the recipe stored, with its bank FAILED and the reason). With
+     * {@code wait} the answer comes after the build; without, at once, with the bank BUILDING (poll {@link #get}).
      */
     public Map<String, Object> create(String name, String settingsJson, List<RecipeStore.Upload> good,
-                                      List<RecipeStore.Upload> validation, boolean replace) throws IOException {
+                                      List<RecipeStore.Upload> validation, boolean replace, boolean wait) throws IOException {
         RecipeBook book = book();
         RecipeSettings settings = RecipeSettings.parse(settingsJson);
         Recipe r;
@@ -92,7 +105,9 @@ public class Recipes {
             throw new Conflict("Recipe exists", e.getMessage());
         }
         LoadedModel m = app.models() == null ? null : app.models().acquire();
-        if (m != null) {
+        if (m != null && !wait) {
+            book.prepareLater(r, m, builds, m::release);
+        } else if (m != null) {
             try {
                 book.prepare(r, m); // takes the engine batch by batch: inspections go on meanwhile
             } catch (RuntimeException e) {

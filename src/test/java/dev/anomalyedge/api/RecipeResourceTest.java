@@ -40,12 +40,28 @@ class RecipeResourceTest {
 
     @AfterEach
     void cleanUp() {
-        for (String n : List.of("disc-a", "disc-roi")) given().header("X-API-Key", KEY).delete("/api/v1/recipes/" + n);
+        for (String n : List.of("disc-a", "disc-roi", "disc-later")) given().header("X-API-Key", KEY).delete("/api/v1/recipes/" + n);
     }
 
     private static RequestSpecification withGood(RequestSpecification r, int... seeds) {
         for (int s : seeds) r = r.multiPart("good", "good-" + s + ".png", ServiceReady.partPng(s, SyntheticParts.Defect.NONE), "image/png");
         return r;
+    }
+
+    /** wait=false answers 202 at once; the bank is built in the background and GET shows it READY when it is. */
+    @Test
+    void aRecipeCreatedWithoutWaitingIsBuiltInTheBackground() {
+        Response accepted = withGood(given().header("X-API-Key", KEY), 31, 32, 33).queryParam("wait", "false")
+                .post("/api/v1/recipes/disc-later");
+        accepted.then().statusCode(202).body("name", equalTo("disc-later")).body("references", equalTo(3));
+        String state = accepted.jsonPath().getString("bank.state");
+        assertTrue(state.equals("BUILDING") || state.equals("READY"), "at once: " + state);
+        ServiceReady.until(java.time.Duration.ofSeconds(60), () -> given().get("/api/v1/recipes/disc-later").then().statusCode(200)
+                        .extract().jsonPath().getString("bank.state"), "READY"::equals,
+                s -> "bank not READY: " + given().get("/api/v1/recipes/disc-later").asString());
+        given().get("/api/v1/recipes/disc-later").then().body("threshold", notNullValue()).body("bank.patches", equalTo(3 * 14 * 14));
+        given().header("X-Recipe", "disc-later").contentType("image/png").body(ServiceReady.partPng(34, SyntheticParts.Defect.SPOT))
+                .post("/api/v1/inspections").then().statusCode(200).body("recipe", equalTo("disc-later")).body("verdict", equalTo("NG"));
     }
 
     @Test
