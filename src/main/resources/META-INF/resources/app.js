@@ -523,7 +523,15 @@ $('recipe-form').addEventListener('submit', async (e) => {
   form.append('settings', JSON.stringify(settings));
   say('recipes-msg', `Creating recipe ${name}…`);
   try {
-    const r = await api(`/api/v1/recipes/${encodeURIComponent(name)}`, { method: 'POST', body: form, key: true });
+    // answered at once (202); the bank builds in the background, which takes minutes for a full-size model on a CPU
+    const path = `/api/v1/recipes/${encodeURIComponent(name)}`;
+    let r = await api(`${path}?wait=false`, { method: 'POST', body: form, key: true });
+    await loadRecipes();
+    for (let seconds = 0; r.bank && r.bank.state === 'BUILDING'; seconds++) {
+      say('recipes-msg', `Recipe ${name} stored; building its bank for ${r.bank.model}… (${seconds} s)`);
+      await new Promise((done) => setTimeout(done, 1000));
+      r = await api(path);
+    }
     await loadRecipes();
     loadRecipePicker();
     recipeDetail(name);
