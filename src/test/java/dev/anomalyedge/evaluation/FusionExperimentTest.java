@@ -38,7 +38,10 @@ class FusionExperimentTest {
 
     @Test
     void rules() throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("fusion.experiment"));
+        if (!Boolean.getBoolean("fusion.experiment")) {
+            System.out.println("FusionExperimentTest skipped: a measurement, not a check of the build (run it with -Dfusion.experiment=true)");
+        }
+        Assumptions.assumeTrue(Boolean.getBoolean("fusion.experiment"), "a measurement: -Dfusion.experiment=true runs it");
         int good = 20, anomalous = 30;
         Path model;
         dev.anomalyedge.model.AnomalyClipSettings settings;

@@ -165,9 +165,10 @@ class MqttResultPublisherTest {
             assertTrue(BROKER.get().disconnectClient(s.clientId()));
 
             // OFFLINE (the Will), then READY again after the automatic reconnect
-            Poll.until(WAIT, () -> statesOf(sub, topics).lastIndexOf("READY") > statesOf(sub, topics).indexOf("OFFLINE")
-                            && statesOf(sub, topics).contains("OFFLINE"),
-                    () -> "OFFLINE then READY, got " + statesOf(sub, topics));
+            Poll.until(WAIT, () -> {
+                List<String> seen = statesOf(sub, topics); // one snapshot: the list grows while it is read
+                return seen.contains("OFFLINE") && seen.lastIndexOf("READY") > seen.indexOf("OFFLINE");
+            }, () -> "OFFLINE then READY, got " + statesOf(sub, topics));
         }
     }
 

@@ -227,15 +227,13 @@ class MqttTriggerTest {
             assertEquals("5 in a row", fault.get("reason").asText());
             state.set(new StatusSnapshot(ApplianceState.READY, new ModelIdentity("bottle", "3"), "onnxruntime-cpu", null));
             publisher.publishStatus();
-            Poll.until(WAIT, () -> states(sub, topics).lastIndexOf("READY") > states(sub, topics).indexOf("FAULT"),
-                    () -> "READY after FAULT, got " + states(sub, topics));
+            Poll.until(WAIT, () -> readyAfter(states(sub, topics), "FAULT"), () -> "READY after FAULT, got " + states(sub, topics));
 
             // the broker drops the appliance: the Will says OFFLINE, the reconnect READY again
             assertTrue(BROKER.get().disconnectClient(s.clientId()));
-            Poll.until(WAIT, () -> states(sub, topics).lastIndexOf("READY") > states(sub, topics).indexOf("OFFLINE")
-                            && states(sub, topics).contains("OFFLINE"),
-                    () -> "OFFLINE then READY, got " + states(sub, topics));
+            Poll.until(WAIT, () -> readyAfter(states(sub, topics), "OFFLINE"), () -> "OFFLINE then READY, got " + states(sub, topics));
             List<String> seen = states(sub, topics);
+            assertTrue(seen.size() >= 6, "status sequence " + seen);
             assertEquals(List.of("STARTING", "READY", "FAULT", "READY", "OFFLINE", "READY"), seen.subList(0, 6), seen.toString());
 
             // clean start: the broker forgot the subscription with the old connection; the appliance made it again
@@ -270,6 +268,15 @@ class MqttTriggerTest {
         } catch (AssertionError e) {
             return false;
         }
+    }
+
+    /**
+     * Whether {@code states} (one snapshot: the subscriber's list grows while a test reads it) holds {@code state} and a
+     * READY after it.
+     */
+    private static boolean readyAfter(List<String> states, String state) {
+        int at = states.indexOf(state);
+        return at >= 0 && states.lastIndexOf("READY") > at;
     }
 
     private static List<String> states(TestSubscriber sub, Topics topics) {
