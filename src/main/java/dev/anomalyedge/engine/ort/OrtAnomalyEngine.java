@@ -88,15 +88,14 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
         if (intraOpThreads < 1) throw new EngineException("intra-op threads must be >= 1, got " + intraOpThreads);
         if (!Files.isRegularFile(modelFile)) throw new EngineException(modelFile + ": ONNX model file not found");
         OrtEnvironment env = OrtRuntime.environment();
-        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession.SessionOptions options;
         try {
-            options.setIntraOpNumThreads(intraOpThreads);
-            options.setInterOpNumThreads(1);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options = OrtRuntime.sessionOptions(intraOpThreads);
+        } catch (OrtException e) {
+            throw new EngineException(modelFile + ": ONNX Runtime cannot set up a session: " + e.getMessage(), e);
+        }
+        try {
             if (profilePrefix != null) options.enableProfiling(profilePrefix.toString());
-            // idle intra-op threads sleep instead of spinning: on the shared 2-core box spinning cost about 17 % more CPU
-            // seconds per image (full-size INT8 at load average 10: 7.2 → 5.9 CPU s/image), and wall time was not worse
-            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             OrtSession session = env.createSession(modelFile.toString(), options);
             try {
                 return new OrtAnomalyEngine(modelFile, env, options, session, intraOpThreads);

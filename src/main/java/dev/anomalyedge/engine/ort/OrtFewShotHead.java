@@ -45,11 +45,13 @@ public final class OrtFewShotHead implements AutoCloseable {
                                       int intraOpThreads) {
         byte[] model = FewShotGraphBuilder.build(taps, tokens, embedDim, imageSize, sigma, reduction);
         OrtEnvironment env = OrtRuntime.environment();
-        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession.SessionOptions options;
         try {
-            options.setIntraOpNumThreads(intraOpThreads);
-            options.setInterOpNumThreads(1);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options = OrtRuntime.sessionOptions(intraOpThreads);
+        } catch (OrtException e) {
+            throw new EngineException("ONNX Runtime cannot set up the few-shot head's session: " + e.getMessage(), e);
+        }
+        try {
             return new OrtFewShotHead(env, options, env.createSession(model, options), taps, tokens, embedDim, imageSize);
         } catch (OrtException e) {
             options.close();
