@@ -207,12 +207,10 @@ public final class RecipeStore {
 
     /** The stored bank of {@code r} for the model {@code fingerprint}, empty when there is none (or it is for older images). */
     public Optional<StoredBank> readBank(Recipe r, String fingerprint) {
-        Path banks = dir.resolve(r.name()).resolve("banks");
-        Path npy = banks.resolve(fingerprint + ".npy"), info = banks.resolve(fingerprint + ".json");
-        if (!Files.exists(npy) || !Files.exists(info)) return Optional.empty();
+        Path npy = bankFile(r, fingerprint, ".npy");
         try {
-            BankInfo i = JSON.readValue(Files.readAllBytes(info), BankInfo.class);
-            if (!r.id().equals(i.recipeId())) return Optional.empty();
+            BankInfo i = storedInfo(r, fingerprint);
+            if (i == null || !r.id().equals(i.recipeId())) return Optional.empty();
             if (i.scoring() != SCORING) {
                 LOG.infof("stored bank %s was calibrated by scoring version %d (now %d): it is rebuilt", npy, i.scoring(), SCORING);
                 return Optional.empty();
@@ -226,15 +224,23 @@ public final class RecipeStore {
 
     /** The figures of the stored bank of {@code r} for {@code fingerprint} (without reading the bank), empty when none. */
     public Optional<BankInfo> readBankInfo(Recipe r, String fingerprint) {
-        Path banks = dir.resolve(r.name()).resolve("banks");
-        Path npy = banks.resolve(fingerprint + ".npy"), info = banks.resolve(fingerprint + ".json");
-        if (!Files.exists(npy) || !Files.exists(info)) return Optional.empty();
         try {
-            BankInfo i = JSON.readValue(Files.readAllBytes(info), BankInfo.class);
-            return r.id().equals(i.recipeId()) && i.scoring() == SCORING ? Optional.of(i) : Optional.empty();
+            BankInfo i = storedInfo(r, fingerprint);
+            return i != null && r.id().equals(i.recipeId()) && i.scoring() == SCORING ? Optional.of(i) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** The figures as stored beside the bank of {@code r} for {@code fingerprint}, unchecked; null when either file is missing. */
+    private BankInfo storedInfo(Recipe r, String fingerprint) throws IOException {
+        Path npy = bankFile(r, fingerprint, ".npy"), info = bankFile(r, fingerprint, ".json");
+        if (!Files.exists(npy) || !Files.exists(info)) return null;
+        return JSON.readValue(Files.readAllBytes(info), BankInfo.class);
+    }
+
+    private Path bankFile(Recipe r, String fingerprint, String extension) {
+        return dir.resolve(r.name()).resolve("banks").resolve(fingerprint + extension);
     }
 
     /** Stores a bank and its figures (each file temp + rename); a recipe deleted meanwhile is not recreated. */
