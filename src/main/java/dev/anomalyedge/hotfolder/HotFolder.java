@@ -274,7 +274,6 @@ public final class HotFolder implements AutoCloseable {
         Set<Path> present = new HashSet<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
-                if (subfolder(p)) continue;
                 if (!candidate(p)) continue;
                 BasicFileAttributes a;
                 try {
@@ -298,28 +297,32 @@ public final class HotFolder implements AutoCloseable {
         return complete;
     }
 
-    /** Whether {@code p} is a sub-folder to tell the listener of (it is told here), not a file to consider. */
-    private boolean subfolder(Path p) {
-        Consumer<Path> listener = subfolders;
-        String name = p.getFileName().toString();
-        if (listener == null || name.startsWith(".") || name.equals(PROCESSED) || !Files.isDirectory(p)) return false;
-        try {
-            listener.accept(p);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "hot folder %s: sub-folder %s could not be started", dir, name);
-        }
-        return true;
-    }
-
-    /** Whether a folder entry is an image file to take: not a dot-file, temp file, sub-folder or other extension. */
+    /**
+     * Whether a folder entry is an image file to take: not a dot-file, temp file, sub-folder or other extension. A
+     * sub-folder (not {@code processed}) is told to the listener, if any.
+     */
     private boolean candidate(Path p) {
         String name = p.getFileName().toString();
+        if (name.startsWith(".")) return false;
+        if (Files.isDirectory(p)) {
+            if (!name.equals(PROCESSED)) tellSubfolder(p);
+            return false;
+        }
         String lower = name.toLowerCase(Locale.ROOT);
-        if (name.startsWith(".") || lower.endsWith(".tmp") || lower.endsWith(".part")) return false;
-        if (Files.isDirectory(p)) return false;
+        if (lower.endsWith(".tmp") || lower.endsWith(".part")) return false;
         if (IMAGE_EXTENSIONS.contains(extension(lower))) return true;
         if (ignoredLogged.add(name)) LOG.infof("hot folder %s: %s is not an image (%s); left alone", dir, name, IMAGE_EXTENSIONS);
         return false;
+    }
+
+    private void tellSubfolder(Path p) {
+        Consumer<Path> listener = subfolders;
+        if (listener == null) return;
+        try {
+            listener.accept(p);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "hot folder %s: sub-folder %s could not be started", dir, p.getFileName());
+        }
     }
 
     /** Claims one complete file (atomic rename into .inflight/), inspects and files it. */
