@@ -86,7 +86,7 @@ public class BenchmarkCommand implements Runnable {
         List<EngineBatches.Scored> measured = List.of();
         String backend;
         double sessionLoad;
-        try (SelectedEngine selected = profileFile == null ? engineOptions.open(bundle.dir(), sizes.get(sizes.size() - 1)) : profiled(bundle)) {
+        try (SelectedEngine selected = profileFile == null ? engineOptions.open(bundle, sizes.get(sizes.size() - 1)) : profiled(bundle)) {
             AnomalyEngine engine = selected.engine();
             backend = engine.backend();
             sessionLoad = (System.nanoTime() - t0) / 1e9;
@@ -158,7 +158,7 @@ public class BenchmarkCommand implements Runnable {
     private Deviation deviation(List<EngineBatches.Scored> measured, List<float[]> images) {
         ModelBundle ref = ModelBundle.load(referenceDir);
         List<EngineBatches.Scored> expected;
-        try (dev.anomalyedge.engine.select.SelectedEngine e = engineOptions.open(ref.dir(), 1)) {
+        try (dev.anomalyedge.engine.select.SelectedEngine e = engineOptions.open(ref, 1)) {
             expected = EngineBatches.score(e.engine(), images, 1);
         }
         double maxScore = 0, sumScore = 0, maxMap = 0, sumMap = 0, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;

@@ -24,14 +24,20 @@ public class EngineOptions {
     @Option(names = "--no-build", description = "auto mode: do not build a missing TensorRT plan; fall back to ONNX Runtime")
     boolean noBuild;
 
+    /** As {@link #open(ModelBundle, int)}, for the bundle in {@code bundleDir}. */
     SelectedEngine open(Path bundleDir, int maxBatch) {
+        return open(ModelBundle.load(bundleDir), maxBatch);
+    }
+
+    SelectedEngine open(ModelBundle bundle, int maxBatch) {
+        Path bundleDir = bundle.dir();
         EngineSettings s = EngineSettings.defaults().withMode(EngineMode.parse(engine)).withBuildIfMissing(!noBuild);
         if (maxBatch > s.maxBatch()) s = s.withMaxBatch(maxBatch);
         SelectedEngine selected = new EngineSelector(NativeProbe.real(), Backends.real(threads == null ? 0 : threads), r -> { })
                 .select(bundleDir, s);
         Console.info(selected.statusMessage());
         // an engine without its own bank search (TensorRT) gets the host one (few-shot: one vision run per batch)
-        return new SelectedEngine(HostBankSearch.ifMissing(selected.engine(), ModelBundle.load(bundleDir).settings(),
+        return new SelectedEngine(HostBankSearch.ifMissing(selected.engine(), bundle.settings(),
                 threads == null ? 0 : threads), selected.backend(), selected.reason());
     }
 }

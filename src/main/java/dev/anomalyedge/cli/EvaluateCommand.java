@@ -78,7 +78,7 @@ public class EvaluateCommand implements Callable<Integer> {
         for (String cls : ds.classNames()) FewShotEvaluation.firstShots(shots, cls, k); // every class has its references, before any scoring
         long t0 = System.nanoTime();
         TrainCommand.ProgressPrinter printer = new TrainCommand.ProgressPrinter(Console::info, 2.0);
-        try (SelectedEngine selected = scoring.engineOptions.open(bundle.dir(), scoring.batchSize)) {
+        try (SelectedEngine selected = scoring.engineOptions.open(bundle, scoring.batchSize)) {
             FewShotScorer scorer = new FewShotScorer(selected.engine(), bundle.settings(), scoring.batchSize);
             FewShotEvaluation.Result r = FewShotEvaluation.run(ds, scope, scorer, bundle.imageSize(), cls -> FewShotEvaluation.firstShots(shots, cls, k),
                     maxPatches, scoring.batchSize, done -> printer.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, total,

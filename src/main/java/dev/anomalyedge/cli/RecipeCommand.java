@@ -107,8 +107,9 @@ public class RecipeCommand implements Runnable {
                 return 0;
             }
             Path dir = repo.bundleDir(ref.get().name(), ref.get().version());
-            try (SelectedEngine selected = engineOptions.open(dir, batchSize)) {
-                LoadedModel m = new LoadedModel(ModelBundle.load(dir), selected.engine(), ref.get().name(), ref.get().version());
+            ModelBundle bundle = ModelBundle.load(dir);
+            try (SelectedEngine selected = engineOptions.open(bundle, batchSize)) {
+                LoadedModel m = new LoadedModel(bundle, selected.engine(), ref.get().name(), ref.get().version());
                 long t0 = System.nanoTime();
                 RecipeBook.Prepared p = book.prepare(r, m);
                 Console.info(String.format(Locale.ROOT, "bank for %s: %d patches, %d bytes, built in %.1f s; threshold %s (%s)",

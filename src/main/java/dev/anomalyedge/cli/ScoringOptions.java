@@ -51,7 +51,7 @@ public class ScoringOptions {
         long t0 = System.nanoTime();
         int total = calibration != null ? ds.samples().size() : scope.count(ds);
         TrainCommand.ProgressPrinter printer = new TrainCommand.ProgressPrinter(Console::info, 2.0);
-        try (SelectedEngine selected = engineOptions.open(bundle.dir(), batchSize)) {
+        try (SelectedEngine selected = engineOptions.open(bundle, batchSize)) {
             return Evaluation.run(ds, scope, ImageScorer.of(selected.engine(), batchSize), batchSize, calibration,
                     done -> printer.accept(TrainingProgress.of(TrainingProgress.Phase.EVALUATING, done, total,
                             (System.nanoTime() - t0) / 1e9)), () -> false);
