@@ -80,7 +80,7 @@ public final class FewShotScorer {
 
     /**
      * The memory bank of the good images {@code tensors} (each [3, S, S]) with the {@link MemoryBank.Fusion} statistics
-     * of the references themselves (leave one out; with one reference see {@link #fusionStatistics}).
+     * of the references themselves ({@link #references}, each tensor one image).
      */
     public MemoryBank bank(List<float[]> tensors) {
         return bank(tensors, 0);
@@ -88,40 +88,110 @@ public final class FewShotScorer {
 
     /** {@link #bank(List)} reduced to at most {@code maxPatches} rows by {@link MemoryBank#coreset} (0 = no limit). */
     public MemoryBank bank(List<float[]> tensors, int maxPatches) {
-        if (tensors.isEmpty()) throw new IllegalArgumentException("a memory bank needs at least one reference image");
-        MemoryBank full = MemoryBank.of(EngineBatches.features(engine, tensors, maxBatch));
-        MemoryBank.Fusion stats = fusionStatistics(tensors, full);
-        MemoryBank kept = maxPatches > 0 ? full.coreset(maxPatches) : full;
-        return kept.withFusion(stats);
+        return references(tensors.stream().map(List::of).toList(), maxPatches).bank();
     }
+
+    /**
+     * A bank and how its reference images score against it leave-one-out.
+     *
+     * @param bank        the bank of every tile of every reference image, with the {@link MemoryBank.Fusion} statistics
+     * @param leaveOneOut per reference image, per tile: its zero-shot score and its few-shot score against the bank of
+     *                    the other images (with one image: against the bank of its mirror image, see {@link #references})
+     */
+    public record References(MemoryBank bank, List<List<SelfScore>> leaveOneOut) {}
+
+    /** A reference tile's zero-shot score and its few-shot score against the other references. */
+    public record SelfScore(float zeroShot, float fewShot) {}
 
     /** The fused signal's weights (zero-shot, few-shot) for the score and the map: see the class comment. */
     static final double ZERO_SHOT_WEIGHT = 0.25, FEW_SHOT_WEIGHT = 0.75;
 
     /**
-     * How the references score themselves: each reference's zero-shot score and map, and its few-shot score and map
-     * against the bank of the other references (leave one out). A single reference has no other image; it is searched
-     * against the bank of its horizontal mirror image, the closest stand-in for a second good part. The means and
-     * standard deviations of the scores and of the map pixels standardise the two signals for {@link Mode#FUSED}.
+     * The memory bank of reference images, each cut into the same number of tiles (each tile [3, S, S]; one tile when
+     * not tiled), and how the references score themselves:
+     * <pre>
+     * run      one engine run per tile: its zero-shot score and map and its patch features (the bank's rows)
+     * search   each image i's tiles against the bank of the other images (all tiles of image i left out), on the bank
+     *          search of the engine, with image i's own bank rows as the query features: no second vision run
+     * one      a single image has no other: it is searched against the bank of its tiles' horizontal mirror images,
+     *          the closest stand-in for a second good part (one more run per tile)
+     * fusion   means and standard deviations of the zero-shot and few-shot scores and map pixels over every tile
+     * </pre>
+     * The query rows are the bank's float16 rows (unit length), so the few-shot distances differ from a float32 query's
+     * by the float16 rounding (~1e-3 relative), as a served image's distances to the bank do anyway. Before this method
+     * a reference ran through the vision tower three times (bank, statistics, threshold); now once.
+     *
+     * @param maxPatches a coreset bound for the returned bank (0 = every patch); the references are searched against
+     *                   the full bank
      */
-    MemoryBank.Fusion fusionStatistics(List<float[]> tensors, MemoryBank full) {
-        int k = tensors.size();
+    public References references(List<List<float[]>> images, int maxPatches) {
+        if (images.isEmpty()) throw new IllegalArgumentException("a memory bank needs at least one reference image");
+        int tiles = images.get(0).size();
+        for (List<float[]> image : images) {
+            if (image.size() != tiles || tiles == 0) {
+                throw new IllegalArgumentException("every reference image needs the same number of tiles (>= 1), got " + image.size()
+                        + " and " + tiles);
+            }
+        }
+        int k = images.size();
         Stats zsScore = new Stats(), fsScore = new Stats(), zsPixel = new Stats(), fsPixel = new Stats();
+        List<float[]> all = images.stream().flatMap(List::stream).toList();
+        float[] zeroShot = new float[all.size()];
+        List<MemoryBank> parts = new ArrayList<>();
+        int done = 0;
+        for (List<float[]> chunk : EngineBatches.chunks(all, maxBatch)) {
+            AnomalyEngine.ScoredFeatures r = engine.scoreAndFeatures(EngineBatches.pack(chunk, engine.imageSize()), chunk.size());
+            parts.add(MemoryBank.of(List.of(r.features()))); // float16 right away: one batch of float32 features at a time
+            for (int i = 0; i < chunk.size(); i++, done++) {
+                zeroShot[done] = r.scores().score(i);
+                zsScore.add(zeroShot[done]);
+                for (float v : r.scores().map(i)) zsPixel.add(v);
+            }
+        }
+        MemoryBank full = MemoryBank.join(parts);
+        List<List<SelfScore>> self = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
-            MemoryBank others = k > 1 ? full.leaveOut(k, i)
-                    : MemoryBank.of(EngineBatches.features(engine, List.of(mirror(tensors.get(0), engine.imageSize())), 1));
-            Signals g = signals(List.of(tensors.get(i)), others).get(0);
-            zsScore.add(g.zeroShotScore());
-            fsScore.add(g.fewShotScore());
-            for (float v : g.zeroShotMap()) zsPixel.add(v);
-            for (float v : g.fewShotMap()) fsPixel.add(v);
+            MemoryBank others = k > 1 ? full.leaveOut(k, i) : mirrorBank(images.get(0));
+            List<SelfScore> scores = new ArrayList<>(tiles);
+            for (int from = 0; from < tiles; from += maxBatch) {
+                int to = Math.min(tiles, from + maxBatch);
+                List<float[]> maps = search(full.asFeatures(k * tiles, i * tiles + from, i * tiles + to), others);
+                for (int t = from; t < to; t++) {
+                    float[] fs = maps.get(t - from);
+                    float score = fewShotScore(fs);
+                    scores.add(new SelfScore(zeroShot[i * tiles + t], score));
+                    fsScore.add(score);
+                    for (float v : fs) fsPixel.add(v);
+                }
+            }
+            self.add(List.copyOf(scores));
         }
         // an image score's spread is at least one map pixel's (in score units: the score is the map's peak / its upper
         // bound), so that a single reference (k = 1: one score, σ = 0) or a few identical ones do not make it explode
         double upper = settings.mapUpperBound();
-        return new MemoryBank.Fusion(zsScore.mean(), Math.max(zsScore.std(), zsPixel.std() / upper), fsScore.mean(),
+        MemoryBank.Fusion stats = new MemoryBank.Fusion(zsScore.mean(), Math.max(zsScore.std(), zsPixel.std() / upper), fsScore.mean(),
                 Math.max(fsScore.std(), fsPixel.std() / upper), zsPixel.mean(), zsPixel.std(), fsPixel.mean(), fsPixel.std(),
                 ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT, ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT);
+        MemoryBank kept = maxPatches > 0 ? full.coreset(maxPatches) : full;
+        return new References(kept.withFusion(stats), List.copyOf(self));
+    }
+
+    /** The bank of the horizontal mirror images of {@code tiles}. */
+    private MemoryBank mirrorBank(List<float[]> tiles) {
+        List<float[]> mirrored = tiles.stream().map(t -> mirror(t, engine.imageSize())).toList();
+        return MemoryBank.of(EngineBatches.features(engine, mirrored, maxBatch));
+    }
+
+    /** The smoothed few-shot maps [S·S] of {@code features} against {@code bank}: on the engine's bank search, else in Java. */
+    private List<float[]> search(AnomalyEngine.FeatureBatch features, MemoryBank bank) {
+        List<float[]> out = new ArrayList<>(features.batch());
+        if (engine.hasFewShotHead()) {
+            AnomalyEngine.ScoreBatch r = engine.searchBank(features, bank);
+            for (int b = 0; b < features.batch(); b++) out.add(r.map(b));
+        } else {
+            for (int b = 0; b < features.batch(); b++) out.add(fewShotMap(features, b, bank));
+        }
+        return out;
     }
 
     /** Scores {@code tensors} (each [3, S, S]) in order; {@code bank} null = zero-shot. */
@@ -241,14 +311,28 @@ public final class FewShotScorer {
             for (int i = 0; i < fused.length; i++) fused[i] = (zs[i] + fs[i]) / 2;
             return new Scored((s.zeroShotScore() + s.fewShotScore()) / 2, fused, s.zeroShotScore(), s.fewShotScore());
         }
-        double pixelScale = spread(f.fsPixelStd(), f.fsPixelMean()), scoreScale = spread(f.fsScoreStd(), f.fsScoreMean());
+        double pixelScale = spread(f.fsPixelStd(), f.fsPixelMean());
         for (int i = 0; i < fused.length; i++) {
             fused[i] = (float) (f.fsPixelMean() + pixelScale * weighted(standard(zs[i], f.zsPixelMean(), f.zsPixelStd()), f.zsPixelWeight(),
                     standard(fs[i], f.fsPixelMean(), f.fsPixelStd()), f.fsPixelWeight()));
         }
-        double score = f.fsScoreMean() + scoreScale * weighted(standard(s.zeroShotScore(), f.zsScoreMean(), f.zsScoreStd()), f.zsScoreWeight(),
-                standard(s.fewShotScore(), f.fsScoreMean(), f.fsScoreStd()), f.fsScoreWeight());
-        return new Scored((float) score, fused, s.zeroShotScore(), s.fewShotScore());
+        return new Scored(fusedScore(s.zeroShotScore(), s.fewShotScore(), f), fused, s.zeroShotScore(), s.fewShotScore());
+    }
+
+    /** The fused image score of a zero-shot and a few-shot score (see the class comment). */
+    private static float fusedScore(float zs, float fs, MemoryBank.Fusion f) {
+        double scoreScale = spread(f.fsScoreStd(), f.fsScoreMean());
+        return (float) (f.fsScoreMean() + scoreScale * weighted(standard(zs, f.zsScoreMean(), f.zsScoreStd()), f.zsScoreWeight(),
+                standard(fs, f.fsScoreMean(), f.fsScoreStd()), f.fsScoreWeight()));
+    }
+
+    /** The image score {@code mode} reports for a reference tile's two scores ({@link #combine} without the maps). */
+    public static float score(SelfScore s, MemoryBank.Fusion stats, Mode mode) {
+        return switch (mode) {
+            case ZERO_SHOT -> s.zeroShot();
+            case FEW_SHOT -> s.fewShot();
+            case FUSED -> stats == null ? (s.zeroShot() + s.fewShot()) / 2 : fusedScore(s.zeroShot(), s.fewShot(), stats);
+        };
     }
 
     /** σ of a signal is counted as at least this fraction of its good level |μ| (see {@link #standard}). */

@@ -28,7 +28,7 @@ public final class MemoryBank {
 
     /**
      * How the two signals of the references themselves are distributed, for the fused score (see
-     * {@link FewShotScorer#fusionStatistics}): means and standard deviations of the reference images' zero-shot image
+     * {@link FewShotScorer#references}): means and standard deviations of the reference images' zero-shot image
      * scores and map pixels and of their few-shot scores and map pixels (each reference searched against the bank of
      * the others), and the two signals' weights in the fused score and map.
      */
@@ -112,6 +112,33 @@ public final class MemoryBank {
         return new MemoryBank(k, n, e, out);
     }
 
+    /**
+     * The banks of {@code parts} one after the other (rows of part 0 first, per tap), e.g. banks built batch by batch so
+     * that only one batch's float32 features are held at a time. Fusion statistics are not carried over.
+     */
+    public static MemoryBank join(List<MemoryBank> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("a memory bank needs at least one reference image");
+        MemoryBank first = parts.get(0);
+        int n = 0;
+        for (MemoryBank p : parts) {
+            if (p.taps != first.taps || p.embedDim != first.embedDim) {
+                throw new IllegalArgumentException("banks of different shapes: [K=" + first.taps + ", E=" + first.embedDim + "] and [K="
+                        + p.taps + ", E=" + p.embedDim + "]");
+            }
+            n = Math.addExact(n, p.size);
+        }
+        int e = first.embedDim;
+        short[] out = new short[Math.toIntExact((long) first.taps * n * e)];
+        for (int k = 0; k < first.taps; k++) {
+            int row = 0;
+            for (MemoryBank p : parts) {
+                System.arraycopy(p.half, k * p.size * e, out, (k * n + row) * e, p.size * e);
+                row += p.size;
+            }
+        }
+        return new MemoryBank(first.taps, n, e, out);
+    }
+
     /** K, the number of taps. */
     public int taps() { return taps; }
 
@@ -158,6 +185,29 @@ public final class MemoryBank {
         int[] rows = new int[(to - from) * per];
         for (int i = 0; i < rows.length; i++) rows[i] = from * per + i;
         return rows(rows);
+    }
+
+    /**
+     * The rows of images {@code [from, to)} of a bank of {@code images} equal-sized images as the engine's patch features
+     * [K, B = to − from, T = P + 1, E] (the CLS token and the image features zero: the bank search reads patch tokens
+     * only), so that a reference can be searched against the other references without running the vision tower
+     * again. The rows are the bank's: unit length, float16-rounded.
+     */
+    public AnomalyEngine.FeatureBatch asFeatures(int images, int from, int to) {
+        if (images < 1 || size % images != 0 || from < 0 || to > images || from >= to) {
+            throw new IllegalArgumentException("images [" + from + ", " + to + ") of " + images + " in a bank of N=" + size);
+        }
+        int per = size / images, batch = to - from, tokens = per + 1;
+        float[] patches = new float[Math.toIntExact((long) taps * batch * tokens * embedDim)];
+        for (int k = 0; k < taps; k++) {
+            for (int b = 0; b < batch; b++) {
+                for (int p = 0; p < per; p++) {
+                    int src = (k * size + (from + b) * per + p) * embedDim, dst = ((k * batch + b) * tokens + 1 + p) * embedDim;
+                    for (int i = 0; i < embedDim; i++) patches[dst + i] = Half.toFloat(half[src + i]);
+                }
+            }
+        }
+        return new AnomalyEngine.FeatureBatch(batch, taps, tokens, embedDim, patches, new float[batch * embedDim]);
     }
 
     /** The bank of every image but {@code left} of a bank of {@code images} equal-sized images. */

@@ -73,6 +73,7 @@ public final class LoadedModel {
         @Override public String backend() { return engine.backend(); }
         @Override public ScoreBatch score(float[] images, int batch) { return withEngine(e -> e.score(images, batch)); }
         @Override public FeatureBatch features(float[] images, int batch) { return withEngine(e -> e.features(images, batch)); }
+        @Override public ScoredFeatures scoreAndFeatures(float[] images, int batch) { return withEngine(e -> e.scoreAndFeatures(images, batch)); }
         @Override public FewShotBatch scoreFewShot(float[] images, int batch, dev.anomalyedge.fewshot.MemoryBank bank) {
             return withEngine(e -> e.scoreFewShot(images, batch, bank));
         }

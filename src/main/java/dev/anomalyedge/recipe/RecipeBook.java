@@ -244,10 +244,15 @@ public final class RecipeBook {
         RecipeSettings s = r.settings();
         List<List<float[]>> refs = tensors(store.images(r, "references"), s, prep);
         int k = r.bankImages();
-        MemoryBank bank = scorer.bank(flatten(refs.subList(0, k), -1));
+        FewShotScorer.References built = scorer.references(refs.subList(0, k), 0);
+        MemoryBank bank = built.bank();
         List<Double> good = new ArrayList<>();
-        if (k >= 2) {
-            for (int i = 0; i < k; i++) good.add(imageScore(scorer, refs.get(i), bank.leaveOut(k, i), s)); // same fusion statistics as serving
+        if (k >= 2) { // each bank image against the bank of the others, as the bank build searched it (no second engine run)
+            for (List<FewShotScorer.SelfScore> tiles : built.leaveOneOut()) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (FewShotScorer.SelfScore t : tiles) max = Math.max(max, FewShotScorer.score(t, bank.fusion(), s.mode().scorer()));
+                good.add(max);
+            }
         }
         for (int i = k; i < refs.size(); i++) good.add(imageScore(scorer, refs.get(i), bank, s));
         for (List<float[]> v : tensors(store.images(r, "validation"), s, prep)) good.add(imageScore(scorer, v, bank, s));
@@ -284,13 +289,6 @@ public final class RecipeBook {
             for (PillowImage tile : cut(decode(u), s, u.source())) tiles.add(prep.prepare(tile).tensor());
             out.add(tiles);
         }
-        return out;
-    }
-
-    /** All tiles of {@code images} but those of image {@code leaveOut} (−1: none). */
-    private static List<float[]> flatten(List<List<float[]>> images, int leaveOut) {
-        List<float[]> out = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) if (i != leaveOut) out.addAll(images.get(i));
         return out;
     }
 

@@ -81,8 +81,10 @@ public final class RecipeStore {
     /**
      * The version of the scoring a stored threshold and good scores were computed with; a bank stored by another one is
      * built again (with its threshold). 2: fused scores reported on the few-shot scale (before: standardised, 0 or absent).
+     * 3: a tiled reference image is left out with all its tiles for the fusion statistics (before: one tile at a time,
+     * so its overlapping neighbours lowered its few-shot statistics).
      */
-    public static final int SCORING = 2;
+    public static final int SCORING = 3;
 
     /** A bank read back with its figures. */
     public record StoredBank(MemoryBank bank, BankInfo info) {}

@@ -204,6 +204,71 @@ class FewShotScorerTest {
         }
     }
 
+    /**
+     * Building a bank runs each reference tile through the vision tower once: the leave-one-out searches reuse the bank's
+     * rows. A tiled image is left out whole: image A of two identical tiles is searched against image B's tiles only (its
+     * twin tile would make its few-shot score ~0), and each result equals a plain search of that tile against B's bank.
+     */
+    @Test
+    void referencesRunEachTileOnceAndLeaveWholeImagesOut() throws Exception {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+            int[] visionImages = {0};
+            AnomalyEngine counting = new AnomalyEngine() {
+                @Override public int imageSize() { return engine.imageSize(); }
+                @Override public String backend() { return "counting"; }
+                @Override public ScoreBatch score(float[] x, int b) { visionImages[0] += b; return engine.score(x, b); }
+                @Override public FeatureBatch features(float[] x, int b) { visionImages[0] += b; return engine.features(x, b); }
+                @Override public ScoredFeatures scoreAndFeatures(float[] x, int b) { visionImages[0] += b; return engine.scoreAndFeatures(x, b); }
+                @Override public FewShotBatch scoreFewShot(float[] x, int b, MemoryBank bank) { visionImages[0] += b; return engine.scoreFewShot(x, b, bank); }
+                @Override public ScoreBatch searchBank(FeatureBatch f, MemoryBank bank) { return engine.searchBank(f, bank); }
+                @Override public boolean hasFewShotHead() { return true; }
+                @Override public void close() { }
+            };
+            FewShotScorer scorer = new FewShotScorer(counting, c.settings(), 3);
+            float[] a = c.image(0), b1 = c.image(1), b2 = c.image(2);
+            FewShotScorer.References refs = scorer.references(List.of(List.of(a, a), List.of(b1, b2)), 0);
+            assertEquals(4, visionImages[0], "one vision run per reference tile");
+            assertEquals(4 * (engine.tokens() - 1), refs.bank().size());
+            assertEquals(2, refs.leaveOneOut().size());
+
+            FewShotScorer plain = new FewShotScorer(engine, c.settings(), 3);
+            MemoryBank bankOfB = plain.bank(List.of(b1, b2)), bankOfA = plain.bank(List.of(a));
+            float againstB = plain.signals(List.of(a), bankOfB).get(0).fewShotScore();
+            assertTrue(againstB > 0.01, "image 0 differs from images 1 and 2: " + againstB);
+            List<FewShotScorer.Signals> bAgainstA = plain.signals(List.of(b1, b2), bankOfA);
+            float[] zeroShot = {engine.score(a, 1).score(0), engine.score(b1, 1).score(0), engine.score(b2, 1).score(0)};
+            for (int t = 0; t < 2; t++) {
+                FewShotScorer.SelfScore self = refs.leaveOneOut().get(0).get(t);
+                assertEquals(againstB, self.fewShot(), 2e-3, "tile " + t + " of A against B only (float16 query rows)");
+                assertEquals(zeroShot[0], self.zeroShot(), 1e-6);
+                FewShotScorer.SelfScore other = refs.leaveOneOut().get(1).get(t);
+                assertEquals(bAgainstA.get(t).fewShotScore(), other.fewShot(), 2e-3, "tile " + t + " of B against A");
+                assertEquals(zeroShot[1 + t], other.zeroShot(), 1e-6);
+            }
+            // the statistics come from those scores: the few-shot mean is the mean of the four
+            double mean = (2 * againstB + bAgainstA.get(0).fewShotScore() + bAgainstA.get(1).fewShotScore()) / 4;
+            assertEquals(mean, refs.bank().fusion().fsScoreMean(), 2e-3);
+            // the reported score of a self score by mode: few-shot, zero-shot, and fused like a served image's
+            FewShotScorer.SelfScore s0 = refs.leaveOneOut().get(0).get(0);
+            assertEquals(s0.fewShot(), FewShotScorer.score(s0, refs.bank().fusion(), FewShotScorer.Mode.FEW_SHOT));
+            assertEquals(s0.zeroShot(), FewShotScorer.score(s0, refs.bank().fusion(), FewShotScorer.Mode.ZERO_SHOT));
+            FewShotScorer.Signals asServed = new FewShotScorer.Signals(s0.zeroShot(), new float[0], s0.fewShot(), new float[0]);
+            assertEquals(FewShotScorer.combine(asServed, refs.bank().fusion(), FewShotScorer.Mode.FUSED).score(),
+                    FewShotScorer.score(s0, refs.bank().fusion(), FewShotScorer.Mode.FUSED));
+
+            visionImages[0] = 0;
+            FewShotScorer.References one = scorer.references(List.of(List.of(a)), 0);
+            assertEquals(2, visionImages[0], "one reference: its run and its mirror image's");
+            assertTrue(one.leaveOneOut().get(0).get(0).fewShot() > 0, "searched against the mirror image's bank");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> scorer.references(List.of(List.of(a, a), List.of(b1)), 0));
+            assertTrue(e.getMessage().contains("same number of tiles"), e.getMessage());
+        }
+    }
+
     @Test
     void aClosedEngineRefusesFewShotScoring() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");

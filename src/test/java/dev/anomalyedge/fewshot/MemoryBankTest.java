@@ -80,6 +80,42 @@ class MemoryBankTest {
     }
 
     @Test
+    void joinPutsTheRowsOfEachPartAfterThoseBeforeItInEveryTap() {
+        MemoryBank a = random(2, 3, 4, 5), b = random(2, 2, 4, 6);
+        MemoryBank joined = MemoryBank.join(java.util.List.of(a, b));
+        assertEquals(5, joined.size());
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < 4; i++) {
+                for (int n = 0; n < 3; n++) assertEquals(a.value(k, n, i), joined.value(k, n, i));
+                for (int n = 0; n < 2; n++) assertEquals(b.value(k, n, i), joined.value(k, 3 + n, i));
+            }
+        }
+        assertArrayEquals(a.halfValues(), MemoryBank.join(java.util.List.of(a)).halfValues());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryBank.join(java.util.List.of(a, random(2, 3, 5, 7))));
+        assertTrue(e.getMessage().contains("different shapes"), e.getMessage());
+    }
+
+    @Test
+    void asFeaturesGivesAnImagesRowsAsPatchTokensBehindAZeroClsToken() {
+        MemoryBank bank = random(2, 6, 4, 8); // 3 images of 2 patches
+        dev.anomalyedge.engine.AnomalyEngine.FeatureBatch f = bank.asFeatures(3, 1, 3); // images 1 and 2
+        assertEquals(2, f.batch());
+        assertEquals(3, f.tokens());
+        assertEquals(2, f.taps());
+        for (int k = 0; k < 2; k++) {
+            for (int b = 0; b < 2; b++) {
+                int base = (k * 2 + b) * 3 * 4;
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(0f, f.patchFeatures()[base + i], "CLS");
+                    for (int p = 0; p < 2; p++) assertEquals(bank.value(k, (1 + b) * 2 + p, i), f.patchFeatures()[base + (1 + p) * 4 + i]);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> bank.asFeatures(4, 0, 1)); // 6 rows are not 4 equal images
+        assertThrows(IllegalArgumentException.class, () -> bank.asFeatures(3, 2, 4));
+    }
+
+    @Test
     void greedyCoresetKeepsTheDistinctRowsAndBoundsTheSize() {
         // 40 rows: 36 copies of one row and 4 distinct ones: a coreset of 5 keeps each distinct row (k-center covers them)
         MemoryBank distinct = random(1, 5, 16, 3);

@@ -42,8 +42,17 @@ class RecipeBookTest {
         double max = loo.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         assertTrue(p.info().threshold() > max && p.info().threshold() < 1, p.info().threshold() + " above the good scores " + loo);
 
-        // leave-one-out means image 0 was scored without itself in the bank: with itself it matches exactly
+        // each is that image scored as a served one against the bank of the other three (to the bank's float16 rounding:
+        // the build searched with the image's bank rows instead of running the image through the engine again)
         FewShotScorer scorer = new FewShotScorer(m.engine(), m.bundle().settings(), 8);
+        for (int i = 0; i < 4; i++) {
+            float[] image = new Preprocessing(224).prepare(new ImageDecoder().decode(good.get(i).bytes(), "" + i)).tensor();
+            int left = i;
+            float served = m.withEngine(e -> scorer.score(List.of(image), p.bank().leaveOut(4, left), FewShotScorer.Mode.FEW_SHOT).get(0).score());
+            assertEquals(served, loo.get(i), 2e-3, "image " + i + " left out");
+        }
+
+        // leave-one-out means image 0 was scored without itself in the bank: with itself it matches exactly
         float[] first = new Preprocessing(224).prepare(new ImageDecoder().decode(good.get(0).bytes(), "0")).tensor();
         float withItself = m.withEngine(e -> scorer.score(List.of(first), p.bank(), FewShotScorer.Mode.FEW_SHOT).get(0).score());
         assertTrue(withItself < loo.get(0), "with itself " + withItself + " vs left out " + loo.get(0));

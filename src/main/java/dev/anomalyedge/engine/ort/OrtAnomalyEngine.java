@@ -151,6 +151,17 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
                 out.get(ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES).floats());
     }
 
+    /** One run of the vision graph for the zero-shot scores and maps and the features of the same images. */
+    @Override
+    public ScoredFeatures scoreAndFeatures(float[] images, int batch) {
+        Map<String, Tensor> out = run(images, batch, java.util.List.of(ScoringGraphBuilder.OUTPUT_IMAGE_SCORE, ScoringGraphBuilder.OUTPUT_ANOMALY_MAP,
+                ScoringGraphBuilder.OUTPUT_PATCH_FEATURES, ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES));
+        return new ScoredFeatures(new ScoreBatch(batch, imageSize, out.get(ScoringGraphBuilder.OUTPUT_IMAGE_SCORE).floats(),
+                out.get(ScoringGraphBuilder.OUTPUT_ANOMALY_MAP).floats()),
+                new FeatureBatch(batch, taps, tokens, embedDim, out.get(ScoringGraphBuilder.OUTPUT_PATCH_FEATURES).floats(),
+                        out.get(ScoringGraphBuilder.OUTPUT_IMAGE_FEATURES).floats()));
+    }
+
     /**
      * One run of the vision graph for the zero-shot score and map and the patch features, then the bank search in a
      * second (small) ONNX Runtime session on the features.
