@@ -441,7 +441,8 @@ async function recipeDetail(name) {
       dl([['threshold', num(r.threshold, 4)], ['references', r.references], ['mode', `${r.mode}, k=${r.k}`],
         ['roi', r.roi ? `${r.roi.x},${r.roi.y} ${r.roi.width}×${r.roi.height}` : 'whole image'],
         ['tiles', r.tiles ? `${r.tiles.rows}×${r.tiles.cols}, overlap ${r.tiles.overlap}` : 'none'], ['created', when(r.created_at)],
-        ['bank', r.bank ? `${r.bank.state}, ${r.bank.patches} patches, model ${r.bank.model ?? '–'}${r.bank.error ? ': ' + r.bank.error : ''}` : '–']]),
+        ['bank', r.bank ? `${r.bank.state}, ${r.bank.patches} patches, model ${r.bank.model ?? '–'}${r.bank.error ? ': ' + r.bank.error : ''}` : '–'],
+        ...(r.max_patches ? [['bank bound', `at most ${r.max_patches} patches per tap (coreset)`]] : [])]),
       el('div', { class: 'refs' }, (r.reference_images || []).map((f) =>
         el('img', { src: `/api/v1/recipes/${encodeURIComponent(name)}/references/${encodeURIComponent(f)}`, alt: `Reference ${f}` }))));
   } catch (err) {

@@ -77,6 +77,10 @@ public class RecipeCommand implements Runnable {
         @Option(names = "--mode", defaultValue = "fused", description = "fused or few_shot (default: ${DEFAULT-VALUE})")
         String mode;
 
+        @Option(names = "--max-patches", description = "bound the bank to this many patches per tap by greedy coreset selection"
+                + " (default: every patch)")
+        Integer maxPatches;
+
         @Option(names = "--replace", description = "replace a recipe of that name")
         boolean replace;
 
@@ -92,7 +96,7 @@ public class RecipeCommand implements Runnable {
             Recipe r;
             try {
                 RecipeSettings s = new RecipeSettings(k, roi == null ? null : Roi.parse(roi), tiles == null ? null : Tiles.parse(tiles),
-                        RecipeSettings.Mode.of(mode.toLowerCase(Locale.ROOT)));
+                        RecipeSettings.Mode.of(mode.toLowerCase(Locale.ROOT)), maxPatches);
                 r = book.create(name, s, images(good), validation == null ? List.of() : images(validation), replace);
             } catch (RecipeException | RecipeStore.Exists e) {
                 Console.info(e.getMessage());

@@ -121,8 +121,8 @@ public final class FewShotScorer {
      * by the float16 rounding (~1e-3 relative), as a served image's distances to the bank do anyway. Before this method
      * a reference ran through the vision tower three times (bank, statistics, threshold); now once.
      *
-     * @param maxPatches a coreset bound for the returned bank (0 = every patch); the references are searched against
-     *                   the full bank
+     * @param maxPatches a coreset bound for the returned bank (0 = every patch); each reference is then searched against
+     *                   the coreset's rows of the other images, the bank that is served without it
      */
     public References references(List<List<float[]>> images, int maxPatches) {
         if (images.isEmpty()) throw new IllegalArgumentException("a memory bank needs at least one reference image");
@@ -149,9 +149,10 @@ public final class FewShotScorer {
             }
         }
         MemoryBank full = MemoryBank.join(parts);
+        int[] kept = maxPatches > 0 ? full.coresetRows(maxPatches) : null;
         List<List<SelfScore>> self = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
-            MemoryBank others = k > 1 ? full.leaveOut(k, i) : mirrorBank(images.get(0));
+            MemoryBank others = k == 1 ? mirrorBank(images.get(0)) : othersThan(full, kept, k, i);
             List<SelfScore> scores = new ArrayList<>(tiles);
             for (int from = 0; from < tiles; from += maxBatch) {
                 int to = Math.min(tiles, from + maxBatch);
@@ -172,8 +173,18 @@ public final class FewShotScorer {
         MemoryBank.Fusion stats = new MemoryBank.Fusion(zsScore.mean(), Math.max(zsScore.std(), zsPixel.std() / upper), fsScore.mean(),
                 Math.max(fsScore.std(), fsPixel.std() / upper), zsPixel.mean(), zsPixel.std(), fsPixel.mean(), fsPixel.std(),
                 ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT, ZERO_SHOT_WEIGHT, FEW_SHOT_WEIGHT);
-        MemoryBank kept = maxPatches > 0 ? full.coreset(maxPatches) : full;
-        return new References(kept.withFusion(stats), List.copyOf(self));
+        return new References((kept == null ? full : full.rows(kept)).withFusion(stats), List.copyOf(self));
+    }
+
+    /**
+     * The bank image {@code i} is searched against: every other image's rows, or with a coreset the coreset's rows that
+     * are not image i's (the bank served, without image i), so that the statistics and thresholds see what serving sees.
+     */
+    private static MemoryBank othersThan(MemoryBank full, int[] kept, int images, int i) {
+        if (kept == null) return full.leaveOut(images, i);
+        int per = full.size() / images;
+        int[] rows = java.util.Arrays.stream(kept).filter(r -> r / per != i).toArray();
+        return rows.length > 0 ? full.rows(rows) : full.leaveOut(images, i); // the coreset held image i's rows only
     }
 
     /** The bank of the horizontal mirror images of {@code tiles}. */

@@ -221,7 +221,12 @@ public final class MemoryBank {
         return rows(rows);
     }
 
-    private MemoryBank rows(int[] rows) {
+    /** The bank of rows {@code rows} (each in [0, N), in that order) of every tap, with this bank's fusion statistics. */
+    public MemoryBank rows(int[] rows) {
+        for (int r : rows) {
+            if (r < 0 || r >= size) throw new IllegalArgumentException("row " + r + " of a bank of N=" + size);
+        }
+        if (rows.length == 0) throw new IllegalArgumentException("a memory bank needs at least one row");
         short[] out = new short[taps * rows.length * embedDim];
         for (int k = 0; k < taps; k++) {
             for (int i = 0; i < rows.length; i++) {
@@ -238,8 +243,17 @@ public final class MemoryBank {
      * selection O(N·maxPatches·128). Returns this bank when it already fits.
      */
     public MemoryBank coreset(int maxPatches) {
+        return size <= maxPatches ? this : rows(coresetRows(maxPatches));
+    }
+
+    /** The rows {@link #coreset} keeps, ascending (every row when the bank already fits). */
+    public int[] coresetRows(int maxPatches) {
         if (maxPatches < 1) throw new IllegalArgumentException("a coreset needs at least 1 patch, got " + maxPatches);
-        if (size <= maxPatches) return this;
+        if (size <= maxPatches) {
+            int[] all = new int[size];
+            for (int i = 0; i < size; i++) all[i] = i;
+            return all;
+        }
         int dims = 128, in = taps * embedDim;
         SplittableRandom random = new SplittableRandom(0x5eed);
         float[] proj = new float[in * dims];
@@ -275,7 +289,7 @@ public final class MemoryBank {
             next = far;
         }
         Arrays.sort(chosen);
-        return rows(chosen);
+        return chosen;
     }
 
     /**

@@ -244,7 +244,7 @@ public final class RecipeBook {
         RecipeSettings s = r.settings();
         List<List<float[]>> refs = tensors(store.images(r, "references"), s, prep);
         int k = r.bankImages();
-        FewShotScorer.References built = scorer.references(refs.subList(0, k), 0);
+        FewShotScorer.References built = scorer.references(refs.subList(0, k), s.coresetBound());
         MemoryBank bank = built.bank();
         List<Double> good = new ArrayList<>();
         if (k >= 2) { // each bank image against the bank of the others, as the bank build searched it (no second engine run)

@@ -11,23 +11,35 @@ import java.util.Locale;
 
 /**
  * What a recipe does with its reference images: {@code k} of them (the first k by file name; null = all) form the
- * memory bank, an optional {@link Roi} and {@link Tiles}, and the scoring {@link Mode}.
+ * memory bank, an optional {@link Roi} and {@link Tiles}, the scoring {@link Mode}, and an optional bound on the bank's
+ * patches per tap ({@code maxPatches}, chosen by greedy coreset selection; null = every patch).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record RecipeSettings(Integer k, Roi roi, Tiles tiles, Mode mode) {
+public record RecipeSettings(Integer k, Roi roi, Tiles tiles, Mode mode, Integer maxPatches) {
     /** Reference images × tiles that may form one bank: bounds its memory (full size: 8.4 MB float16 per image tile). */
     public static final int MAX_BANK_TILES = 64;
 
+    @JsonCreator
     public RecipeSettings {
         if (k != null && k < 1) throw new RecipeException("k must be >= 1, got " + k);
+        if (maxPatches != null && maxPatches < 1) throw new RecipeException("max_patches must be >= 1, got " + maxPatches);
         if (mode == null) mode = Mode.FUSED;
+    }
+
+    /** Settings without a coreset bound. */
+    public RecipeSettings(Integer k, Roi roi, Tiles tiles, Mode mode) {
+        this(k, roi, tiles, mode, null);
     }
 
     public static RecipeSettings defaults() { return new RecipeSettings(null, null, null, Mode.FUSED); }
 
+    /** The coreset bound for the bank builder: {@code maxPatches}, or 0 for every patch. */
+    public int coresetBound() { return maxPatches == null ? 0 : maxPatches; }
+
     /**
-     * Settings from JSON {@code {"k", "roi": {"x", "y", "width", "height"}, "tiles": {"rows", "cols", "overlap"}, "mode"}}
+     * Settings from JSON {@code {"k", "roi": {"x", "y", "width", "height"}, "tiles": {"rows", "cols", "overlap"}, "mode",
+     * "max_patches"}}
      * (each optional; null or blank text = defaults); unknown fields and bad values are a {@link RecipeException}.
      */
     public static RecipeSettings parse(String json) {

@@ -136,6 +136,7 @@ public class Recipes {
                 "width", r.settings().roi().width(), "height", r.settings().roi().height()));
         v.put("tiles", r.settings().tiles() == null ? null : Map.of("rows", r.settings().tiles().rows(),
                 "cols", r.settings().tiles().cols(), "overlap", r.settings().tiles().overlap()));
+        v.put("max_patches", r.settings().maxPatches());
         v.put("threshold", bank.threshold());
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("model", bank.model());

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
@@ -126,6 +127,8 @@ class RecipeResourceTest {
         withGood(given().header("X-API-Key", KEY), 21).multiPart("settings", "{\"tiles\": {\"rows\": 2, \"cols\": 2, \"overlap\": 0.9}}")
                 .post("/api/v1/recipes/disc-a").then().statusCode(400);
         withGood(given().header("X-API-Key", KEY), 21).multiPart("settings", "{\"k\": 5}").post("/api/v1/recipes/disc-a").then().statusCode(400);
+        withGood(given().header("X-API-Key", KEY), 21).multiPart("settings", "{\"max_patches\": 0}").post("/api/v1/recipes/disc-a").then()
+                .statusCode(400).body("detail", containsString("max_patches must be >= 1"));
         given().header("X-API-Key", KEY).multiPart("good", "x.png", new byte[] {1, 2, 3}, "image/png").post("/api/v1/recipes/disc-a")
                 .then().statusCode(400);
         given().header("X-API-Key", KEY).multiPart("settings", "{}").post("/api/v1/recipes/disc-a").then().statusCode(400);
@@ -137,11 +140,12 @@ class RecipeResourceTest {
     void aRoiAndTilesGiveAMapOverTheOriginalImage() throws Exception {
         RequestSpecification create = given().header("X-API-Key", KEY)
                 .multiPart("settings", "{\"roi\": {\"x\": 20, \"y\": 10, \"width\": 240, \"height\": 180}, "
-                        + "\"tiles\": {\"rows\": 2, \"cols\": 2, \"overlap\": 0.2}}");
+                        + "\"tiles\": {\"rows\": 2, \"cols\": 2, \"overlap\": 0.2}, \"max_patches\": 500}");
         for (int s = 31; s <= 33; s++) create = create.multiPart("good", "g" + s + ".png", wide(s, SyntheticParts.Defect.NONE), "image/png");
         create.post("/api/v1/recipes/disc-roi").then().statusCode(201)
                 .body("roi.x", equalTo(20)).body("roi.width", equalTo(240)).body("tiles.rows", equalTo(2))
-                .body("tiles.overlap", equalTo(0.2f)).body("bank.patches", equalTo(3 * 4 * 14 * 14));
+                .body("tiles.overlap", equalTo(0.2f)).body("max_patches", equalTo(500))
+                .body("bank.patches", equalTo(500)); // a coreset of the 3 × 4 × 14 × 14 tile patches
         Response r = given().header("X-Recipe", "disc-roi").contentType("image/png").body(wide(34, SyntheticParts.Defect.SPOT))
                 .post("/api/v1/inspections");
         r.then().statusCode(200).body("recipe", equalTo("disc-roi")).body("map.width", equalTo(300)).body("map.height", equalTo(200))

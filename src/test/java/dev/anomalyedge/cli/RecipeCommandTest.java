@@ -53,6 +53,11 @@ class RecipeCommandTest {
                 "--good", good.toString()), "a bad name");
         assertEquals(2, new CommandLine(new RecipeCommand()).execute("create", "--models", models.toString(), "--name", "big",
                 "--good", good.toString(), "--roi", "0,0,500,500"), "a ROI outside the images");
+        assertEquals(2, new CommandLine(new RecipeCommand()).execute("create", "--models", models.toString(), "--name", "bounded",
+                "--good", good.toString(), "--max-patches", "0"), "a coreset of no patch");
+        assertEquals(0, new CommandLine(new RecipeCommand()).execute("create", "--models", models.toString(), "--name", "bounded",
+                "--good", good.toString(), "--max-patches", "100", "--engine", "onnxruntime", "--threads", "2"));
+        assertTrue(Files.readString(models.resolve("recipes/bounded/recipe.json")).contains("\"max_patches\" : 100"));
         assertEquals(0, new CommandLine(new RecipeCommand()).execute("list", "--models", models.toString()));
         assertEquals(0, new CommandLine(new RecipeCommand()).execute("delete", "--models", models.toString(), "--name", "disc"));
         assertFalse(Files.exists(dir));

@@ -8,6 +8,7 @@ import dev.anomalyedge.training.data.Dataset;
 import dev.anomalyedge.training.data.DatasetLoader;
 import dev.anomalyedge.training.data.Format;
 import dev.anomalyedge.training.data.LoadOptions;
+import dev.anomalyedge.training.data.Sample;
 import dev.anomalyedge.training.data.SyntheticDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose zero-shot signal is close to chance: the memory bank of k good images must lift image and pixel AUROC clearly,
  * and the fused default must keep most of that lift. It measures both generated kinds ({@link SyntheticDataset.Kind}: the
  * demo's parts and a stationary texture); {@code -Dfewshot.eval.kind=texture} (or {@code part}) measures one, and
- * {@code -Dfewshot.eval.good=20 -Dfewshot.eval.anomalous=30} the sizes of the README table.
+ * {@code -Dfewshot.eval.good=20 -Dfewshot.eval.anomalous=30} the sizes of the README table, and
+ * {@code -Dfewshot.eval.by-defect=true} adds the figures per defect type.
  */
 class FewShotAurocTest {
     @TempDir
@@ -57,6 +59,20 @@ class FewShotAurocTest {
                     kind.className(), k, good, anomalous, z.imageAuroc(), z.pixelAuroc(), f.imageAuroc(), f.pixelAuroc(), u.imageAuroc(), u.pixelAuroc());
             assertTrue(f.imageAuroc() > z.imageAuroc() + 0.1 && f.pixelAuroc() > z.pixelAuroc() + 0.1, r.toMarkdown());
             assertTrue(u.imageAuroc() > z.imageAuroc() + 0.1 && u.pixelAuroc() > z.pixelAuroc() + 0.1, r.toMarkdown());
+            if (Boolean.getBoolean("fewshot.eval.by-defect")) byDefect(scorer, data, shots);
+        }
+    }
+
+    /** The same figures with the good images and one defect type's anomalous images at a time (where the gap lies). */
+    private static void byDefect(FewShotScorer scorer, Dataset data, List<Path> shots) {
+        for (String type : data.samples().stream().filter(Sample::anomalous).map(Sample::defectType).distinct().sorted().toList()) {
+            List<Sample> kept = data.samples().stream().filter(s -> !s.anomalous() || s.defectType().equals(type)).toList();
+            Dataset one = new Dataset(data.root(), data.format(), kept, List.of());
+            FewShotEvaluation.Result r = FewShotEvaluation.run(one, Evaluation.Scope.TEST_SPLIT, scorer, 112, cls -> shots, 0, 8, n -> { });
+            ClassMetrics z = r.zeroShot().mean(), f = r.fewShot().mean(), u = r.fused().mean();
+            System.out.printf(Locale.ROOT, "[fewshot]   only %-16s (%d anomalous) zero-shot %.3f/%.3f, few-shot %.3f/%.3f, fused %.3f/%.3f%n", type,
+                    kept.stream().filter(Sample::anomalous).count(), z.imageAuroc(), z.pixelAuroc(), f.imageAuroc(), f.pixelAuroc(),
+                    u.imageAuroc(), u.pixelAuroc());
         }
     }
 }

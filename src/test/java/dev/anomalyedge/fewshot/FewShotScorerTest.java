@@ -200,7 +200,10 @@ class FewShotScorerTest {
             assertTrue(one.fusion().fsScoreMean() > 0 && one.fusion().fsPixelStd() > 0, one.fusion().toString());
             MemoryBank bounded = onEngine.bank(images.subList(0, 2), 50);
             assertEquals(50, bounded.size());
-            assertEquals(a.fusion(), bounded.fusion());
+            // each reference was searched against the coreset's rows of the other image, as the bounded bank serves it:
+            // fewer rows, so it lies farther from them than from all of the other image's rows
+            assertTrue(bounded.fusion().fsScoreMean() > a.fusion().fsScoreMean(), bounded.fusion() + " vs " + a.fusion());
+            assertEquals(a.fusion().zsScoreMean(), bounded.fusion().zsScoreMean(), 1e-9, "the zero-shot signal does not depend on the bank");
         }
     }
 
@@ -258,6 +261,13 @@ class FewShotScorerTest {
             FewShotScorer.Signals asServed = new FewShotScorer.Signals(s0.zeroShot(), new float[0], s0.fewShot(), new float[0]);
             assertEquals(FewShotScorer.combine(asServed, refs.bank().fusion(), FewShotScorer.Mode.FUSED).score(),
                     FewShotScorer.score(s0, refs.bank().fusion(), FewShotScorer.Mode.FUSED));
+
+            // with a coreset, A is searched against the coreset's rows of B: a subset of B's rows, so never closer
+            FewShotScorer.References bounded = scorer.references(List.of(List.of(a, a), List.of(b1, b2)), 40);
+            assertEquals(40, bounded.bank().size());
+            for (int t = 0; t < 2; t++) {
+                assertTrue(bounded.leaveOneOut().get(0).get(t).fewShot() >= againstB - 2e-3, "tile " + t + " of A against the coreset of B");
+            }
 
             visionImages[0] = 0;
             FewShotScorer.References one = scorer.references(List.of(List.of(a)), 0);

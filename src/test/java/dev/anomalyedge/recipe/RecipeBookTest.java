@@ -95,6 +95,33 @@ class RecipeBookTest {
         assertTrue(p.info().threshold() > p.info().goodScores().stream().mapToDouble(Double::doubleValue).max().orElseThrow());
     }
 
+    /**
+     * max_patches bounds the bank by coreset selection, and the threshold is calibrated on what that bank serves: each
+     * bank image against the coreset's rows of the other images, a subset of theirs, so it scores at least as high as
+     * against all of them. The setting round-trips through recipe.json.
+     */
+    @Test
+    void aCoresetBoundedBankIsCalibratedOnTheBoundedBank() throws IOException {
+        LoadedModel m = DemoModel.get();
+        RecipeBook book = new RecipeBook(new RecipeStore(dir), new ImageDecoder(), 8, 1024);
+        List<RecipeStore.Upload> good = new ArrayList<>();
+        for (int seed = 1; seed <= 3; seed++) good.add(DemoModel.part(224, seed, GOOD));
+        Recipe all = book.create("all", new RecipeSettings(null, null, null, RecipeSettings.Mode.FEW_SHOT), good, List.of(), false);
+        Recipe bounded = book.create("bounded", new RecipeSettings(null, null, null, RecipeSettings.Mode.FEW_SHOT, 60), good, List.of(), false);
+        assertEquals(60, book.find("bounded").orElseThrow().settings().maxPatches());
+        RecipeBook.Prepared a = m.withEngine(e -> book.prepare(all, m)), b = m.withEngine(e -> book.prepare(bounded, m));
+        assertEquals(3 * 14 * 14, a.bank().size());
+        assertEquals(60, b.bank().size());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(b.info().goodScores().get(i) >= a.info().goodScores().get(i) - 1e-6,
+                    "image " + i + ": bounded " + b.info().goodScores() + " vs every patch " + a.info().goodScores());
+        }
+        assertTrue(b.info().threshold() > a.info().threshold(), b.info().threshold() + " vs " + a.info().threshold());
+        RecipeException e = assertThrows(RecipeException.class, () -> RecipeSettings.parse("{\"max_patches\": 0}"));
+        assertTrue(e.getMessage().contains("max_patches must be >= 1"), e.getMessage());
+        assertEquals(500, RecipeSettings.parse("{\"max_patches\": 500}").maxPatches());
+    }
+
     @Test
     void imagesThatDoNotFitTheSettingsAreRefusedBeforeAnythingIsStored() throws IOException {
         RecipeBook book = new RecipeBook(new RecipeStore(dir), new ImageDecoder(), 8, 1024);
