@@ -1,5 +1,6 @@
 package dev.anomalyedge.mqtt;
 
+import dev.anomalyedge.util.FileTrees;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.nio.file.Files;
@@ -28,12 +29,15 @@ public class BrokerResource implements QuarkusTestResourceLifecycleManager {
                 "appliance.mqtt.heatmap.enabled", "true");
     }
 
+    private Path root; // the broker's data and the appliance's queue (and files beside it, e.g. Sparkplug's bdSeq)
+
     @Override
     public final Map<String, String> start() {
         try {
-            broker = new EmbeddedBroker(Files.createTempDirectory("broker-"));
+            root = Files.createTempDirectory("mqtt-test-");
+            broker = new EmbeddedBroker(Files.createDirectory(root.resolve("broker")));
             broker.start();
-            queueDir = Files.createTempDirectory("appliance-queue-");
+            queueDir = Files.createDirectory(root.resolve("queue"));
             return settings(broker.port(), queueDir);
         } catch (Exception e) {
             throw new IllegalStateException("embedded broker did not start", e);
@@ -46,6 +50,11 @@ public class BrokerResource implements QuarkusTestResourceLifecycleManager {
             if (broker != null) broker.close();
         } catch (Exception ignored) {
             // test JVM is ending
+        }
+        try {
+            if (root != null) FileTrees.deleteTree(root); // the application has stopped: nothing writes there any more
+        } catch (RuntimeException e) {
+            System.err.println("[mqtt-test] could not delete " + root + ": " + e);
         }
     }
 }
