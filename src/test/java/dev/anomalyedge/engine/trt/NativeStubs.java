@@ -54,7 +54,7 @@ final class NativeStubs {
     static Run java(Class<?> main, Map<String, String> env, List<String> jvmArgs, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "hs_err_anomalyedge_stub_%p.log")); // a crash report, not in the work tree
+        cmd.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "hs_err_anomalyedge_stub_%p.log")); // a crash report in the temp dir, not the child's working directory
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
