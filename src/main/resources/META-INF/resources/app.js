@@ -427,7 +427,8 @@ async function loadRecipes() {
   say('recipes-msg', list.recipes.length ? '' : 'No recipes yet: create one from good images below.');
   $('recipes-body').replaceChildren(...list.recipes.map((r) => el('tr', { 'data-recipe': r.name },
     el('td', {}, r.name, r.name === list.default ? ' (default)' : ''), el('td', {}, r.references), el('td', {}, `${r.mode}, k=${r.k}`),
-    el('td', {}, r.roi ? `${r.roi.x},${r.roi.y} ${r.roi.width}×${r.roi.height}` : 'whole image'),
+    el('td', {}, r.roi ? `${r.roi.x},${r.roi.y} ${r.roi.width}×${r.roi.height}` : 'whole image',
+      r.tiles ? `, ${r.tiles.rows}×${r.tiles.cols} tiles` : ''),
     el('td', {}, num(r.threshold, 4)), el('td', {}, r.bank ? `${r.bank.state}${r.bank.error ? ': ' + r.bank.error : ''}` : '–'),
     el('td', {}, el('button', { type: 'button', onclick: () => recipeDetail(r.name) }, `Show ${r.name}`), ' ',
       el('button', { type: 'button', onclick: () => deleteRecipe(r.name) }, `Delete ${r.name}`)))));
@@ -518,9 +519,13 @@ $('recipe-form').addEventListener('submit', async (e) => {
   const name = $('r-name').value.trim();
   const form = new FormData();
   for (const f of $('r-files').files) form.append('good', f, f.name);
-  const settings = { k: Number($('r-k').value), mode: $('r-mode').value };
+  const settings = { mode: $('r-mode').value };
+  if ($('r-k').value) settings.k = Number($('r-k').value);
+  if ($('r-max-patches').value) settings.max_patches = Number($('r-max-patches').value);
   const [x, y, w, h] = ['r-x', 'r-y', 'r-w', 'r-h'].map((id) => Number($(id).value));
   if (w > 0 && h > 0) settings.roi = { x, y, width: w, height: h };
+  const [rows, cols] = ['r-rows', 'r-cols'].map((id) => Number($(id).value));
+  if (rows > 0 && cols > 0) settings.tiles = { rows, cols, overlap: Number($('r-overlap').value || 0) };
   form.append('settings', JSON.stringify(settings));
   say('recipes-msg', `Creating recipe ${name}…`);
   try {

@@ -245,6 +245,10 @@ class OperatorPageTest {
         type("r-name", name);
         browser.findElement(By.id("r-files")).sendKeys(String.join("\n", goods));
         type("r-k", "2");
+        type("r-rows", "1");
+        type("r-cols", "2");
+        type("r-overlap", "0.2");
+        type("r-max-patches", "300");
         // the first good image is drawn on the canvas; a drag on it fills the ROI fields in image pixels
         WebElement canvas = browser.findElement(By.id("roi-canvas"));
         browser.executeScript("arguments[0].scrollIntoView({block: 'center'});", canvas);
@@ -267,6 +271,10 @@ class OperatorPageTest {
         assertEquals(List.of(x, y, w, h), List.of(r.path("roi").path("x").asInt(), r.path("roi").path("y").asInt(),
                 r.path("roi").path("width").asInt(), r.path("roi").path("height").asInt()), r.toString());
         assertEquals("READY", r.path("bank").path("state").asText(), r.toString());
+        assertEquals(List.of(1, 2, 0.2), List.of(r.path("tiles").path("rows").asInt(), r.path("tiles").path("cols").asInt(),
+                r.path("tiles").path("overlap").asDouble()), r.toString());
+        assertEquals(300, r.path("max_patches").asInt(), r.toString());
+        assertEquals(300, r.path("bank").path("patches").asInt(), "a coreset of the 2 images × 2 tiles × 14² patches: " + r);
         assertTrue(r.path("threshold").isNumber(), "leave-one-out calibrates 3 good images with k=2: " + r);
         WebElement row = new WebDriverWait(browser, UI).withMessage(() -> "row not shown: " + browser.findElement(By.id("recipes-ui"))
                         .getAttribute("outerHTML") + " / API: " + RestAssured.get("/api/v1/recipes").asString())
@@ -274,7 +282,7 @@ class OperatorPageTest {
         List<WebElement> cells = row.findElements(By.tagName("td"));
         assertEquals("3", cells.get(1).getText());
         assertEquals("fused, k=2", cells.get(2).getText());
-        assertEquals(x + "," + y + " " + w + "×" + h, cells.get(3).getText());
+        assertEquals(x + "," + y + " " + w + "×" + h + ", 1×2 tiles", cells.get(3).getText());
         assertEquals(String.format(java.util.Locale.ROOT, "%.4f", r.path("threshold").asDouble()), cells.get(4).getText());
         assertEquals("READY", cells.get(5).getText());
 
