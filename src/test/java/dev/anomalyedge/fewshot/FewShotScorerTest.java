@@ -31,11 +31,9 @@ class FewShotScorerTest {
     @Test
     void graphBankSearchMatchesTheJavaReferenceOnGoldenCase1() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
-        Path model = tmp.resolve("case1.onnx");
-        c.builder(c.settings()).write(model);
         List<float[]> images = new ArrayList<>();
         for (int i = 0; i < c.count(); i++) images.add(c.image(i));
-        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+        try (OrtAnomalyEngine engine = openCase1(c)) {
             checkParity(engine, c.settings(), images.subList(0, 2), images.subList(2, images.size()), "golden case1");
 
             // no bank: exactly today's zero-shot score and map, equal to the golden reference
@@ -66,15 +64,13 @@ class FewShotScorerTest {
     void fewShotMapFollowsTheDefinitionOnTheOfficialFeatures() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
         AnomalyClipSettings settings = c.settings();
-        Path model = tmp.resolve("case1.onnx");
-        c.builder(settings).write(model);
         float[] taps = c.npy("vision/taps_proj.npy").floats();                                  // [K, B, T, E] official
         int k = 4, b = 4, t = 65, e = 32, g = 8, s = settings.imageSize();
         assertEquals(k * b * t * e, taps.length);
         assertEquals(AnomalyClipSettings.TapReduction.SUM, settings.tapReduction());
         int[] refs = {0, 1};
         double[][] bilinear = Resampling.bilinear(g, s), gauss = Resampling.gaussian(s, settings.sigma());
-        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+        try (OrtAnomalyEngine engine = openCase1(c)) {
             FewShotScorer scorer = new FewShotScorer(engine, settings, 4);
             MemoryBank bank = scorer.bank(List.of(c.image(refs[0]), c.image(refs[1])));
             assertEquals(refs.length * g * g, bank.size(), "every patch of every reference, no coreset by default");
@@ -108,6 +104,13 @@ class FewShotScorerTest {
                 assertEquals(peak / k, got.fewShotScore(), 1e-3, "image score = max of the map / K");
             }
         }
+    }
+
+    /** Golden case1's scoring graph written to the test's folder and opened on ONNX Runtime (2 threads). */
+    private OrtAnomalyEngine openCase1(GoldenVision c) throws Exception {
+        Path model = tmp.resolve("case1.onnx");
+        c.builder(c.settings()).write(model);
+        return OrtAnomalyEngine.open(model, 2);
     }
 
     private static double[] unit(float[] v, int from, int n) {
@@ -172,11 +175,9 @@ class FewShotScorerTest {
     @Test
     void withoutABankSearchOnTheEngineTheJavaReferenceGivesTheSameResults() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
-        Path model = tmp.resolve("case1.onnx");
-        c.builder(c.settings()).write(model);
         List<float[]> images = new ArrayList<>();
         for (int i = 0; i < c.count(); i++) images.add(c.image(i));
-        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+        try (OrtAnomalyEngine engine = openCase1(c)) {
             AnomalyEngine plain = new AnomalyEngine() {
                 @Override public int imageSize() { return engine.imageSize(); }
                 @Override public String backend() { return "plain"; }
@@ -215,9 +216,7 @@ class FewShotScorerTest {
     @Test
     void referencesRunEachTileOnceAndLeaveWholeImagesOut() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
-        Path model = tmp.resolve("case1.onnx");
-        c.builder(c.settings()).write(model);
-        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+        try (OrtAnomalyEngine engine = openCase1(c)) {
             int[] visionImages = {0};
             AnomalyEngine counting = new AnomalyEngine() {
                 @Override public int imageSize() { return engine.imageSize(); }
@@ -282,9 +281,7 @@ class FewShotScorerTest {
     @Test
     void aClosedEngineRefusesFewShotScoring() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
-        Path model = tmp.resolve("case1.onnx");
-        c.builder(c.settings()).write(model);
-        OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2);
+        OrtAnomalyEngine engine = openCase1(c);
         MemoryBank bank = new FewShotScorer(engine, c.settings(), 4).bank(List.of(c.image(0)));
         engine.close();
         EngineException e = assertThrows(EngineException.class, () -> engine.scoreFewShot(c.image(1), 1, bank));
@@ -294,9 +291,7 @@ class FewShotScorerTest {
     @Test
     void aBankOfAnotherModelIsRefused() throws Exception {
         GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
-        Path model = tmp.resolve("case1.onnx");
-        c.builder(c.settings()).write(model);
-        try (OrtAnomalyEngine engine = OrtAnomalyEngine.open(model, 2)) {
+        try (OrtAnomalyEngine engine = openCase1(c)) {
             MemoryBank other = MemoryBank.ofHalf(engine.taps(), 3, engine.embedDim() + 1, new short[engine.taps() * 3 * (engine.embedDim() + 1)]);
             assertTrue(!other.matches(engine.taps(), engine.embedDim()));
             EngineException e = assertThrows(EngineException.class, () -> engine.scoreFewShot(c.image(0), 1, other));
