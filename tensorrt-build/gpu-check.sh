@@ -8,11 +8,12 @@
 # It checks and reassembles the parts, then within BUDGET_S seconds (default 570, i.e. under 10 minutes):
 #   1. host facts (nvidia-smi, CPU, memory) and the TensorRT probe (build-engine --probe);
 #   2. the demo bundle: builds its FP16 plan (in a child JVM, as the service does), compares TensorRT FP16 with ONNX
-#      Runtime FP32 on the same images and times batch 1, 8 and 32 (the trt-parity command), then times few-shot
-#      scoring with a k = 4 bank (benchmark --shots 4: the plan's run plus the host bank search);
-#   3. the full-size random-weight ViT-L/14@336 bundle at 518 px: the same;
-#   4. TrtGpuTest (golden models at every batch size, plan reuse, memory over 10,000 inferences, two workers) with the
-#      time that is left.
+#      Runtime FP32 on the same images and times batch 1, 8 and 32 (the trt-parity command; the build also makes the
+#      few-shot head plan), then times few-shot scoring with a k = 4 bank (benchmark --shots 4: the plan's run plus the
+#      bank search on the GPU's head plan);
+#   3. the full-size random-weight ViT-L/14@336 bundle at 518 px: the same but few-shot (no head plan: build time);
+#   4. TrtGpuTest (golden models at every batch size, plan reuse, memory over 10,000 inferences, two workers, the
+#      few-shot head plan against the host's search) with the time that is left.
 # and writes one JSON file, $OUT/gpu-check.json (OUT defaults to target/gpu-check), plus the full log next to it.
 # Parity is reported as the distribution of |TensorRT - ONNX Runtime| (max, mean, p50/p90/p99/p99.9 over every map
 # pixel and every score); the tolerance is provisional until measured here.
@@ -123,7 +124,7 @@ if [ $dry = 1 ]; then
   cat <<EOF | tee -a "$log_file"
 3. $java -Xmx8g -jar $jar random-clip --arch vit-l-14-336 --out-clip $full/clip.safetensors --out-prompts $full/prompts.safetensors
    $java -Xmx8g -jar $jar export --clip $full/clip.safetensors --prompts $full/prompts.safetensors --image-size ${IMAGE_SIZE:-518} --out $full/bundle
-   $java -Xmx8g ${parity[*]} --bundle $full/bundle --ort-batch-sizes 1 --ort-iterations 1 --images 4 --json $work/results/full.json
+   $java -Xmx8g ${parity[*]} --bundle $full/bundle --ort-batch-sizes 1 --ort-iterations 1 --images 4 --head-images 0 --json $work/results/full.json
 EOF
 elif [ $probe_rc != 0 ]; then
   echo "TensorRT cannot run here (see probe); the JSON says why" | tee -a "$log_file"
@@ -135,7 +136,8 @@ log "2. demo bundle"
 run "demo bundle" "$(( $(left) - 30 ))" "$java" "${opts[@]}" -jar "$jar" demo --untrained --out "$work/demo" \
   && run "demo: plan, parity, timings" "$(( $(left) - 60 ))" "$java" "${opts[@]}" "${parity[@]}" --bundle "$demo" --ort-batch-sizes 1,8 --images 8 \
        --json "$work/results/demo.json"
-# few-shot scoring on TensorRT: one plan run, then the bank search on the host (engine.select.HostBankSearch)
+# few-shot scoring on TensorRT: one plan run, then the bank search on the GPU's head plan (engine.trt.TrtFewShotHead;
+# the host's ONNX Runtime head when it is missing: engine.select.HostBankSearch; the benchmark's first line says which)
 [ $dry = 1 ] || [ ! -d "$demo" ] || run "demo: few-shot on TensorRT, k = 4" "$(( $(left) - 60 ))" "$java" "${opts[@]}" -jar "$jar" \
   benchmark --bundle "$demo" --engine tensorrt --shots 4 --batch-sizes 1 --runs 3
 write_json
@@ -148,7 +150,7 @@ if [ "${SKIP_FULL:-0}" != 1 ] && [ $dry = 0 ]; then
     && run "full: export" "$(( $(left) - 60 ))" "$java" "${opts[@]}" -Xmx8g -jar "$jar" export --clip "$full/clip.safetensors" \
       --prompts "$full/prompts.safetensors" --image-size "${IMAGE_SIZE:-518}" --out "$full/bundle" \
     && run "full: plan, parity, timings" "$(( $(left) - 20 ))" "$java" "${opts[@]}" -Xmx8g "${parity[@]}" --bundle "$full/bundle" \
-      --ort-batch-sizes 1 --ort-iterations 1 --images 4 --json "$work/results/full.json"
+      --ort-batch-sizes 1 --ort-iterations 1 --images 4 --head-images 0 --json "$work/results/full.json"
   write_json
 fi
 

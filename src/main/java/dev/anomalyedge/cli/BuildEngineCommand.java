@@ -11,6 +11,7 @@ import dev.anomalyedge.engine.trt.PlanSidecar;
 import dev.anomalyedge.engine.trt.PrecisionPolicy;
 import dev.anomalyedge.engine.trt.TrtAvailability;
 import dev.anomalyedge.engine.trt.TrtNatives;
+import dev.anomalyedge.engine.trt.TrtFewShotHead;
 import dev.anomalyedge.engine.trt.TrtPlanBuilder;
 import dev.anomalyedge.engine.trt.TrtPrecision;
 import dev.anomalyedge.graph.ScoringGraphBuilder;
@@ -55,6 +56,11 @@ public class BuildEngineCommand implements Callable<Integer> {
 
     @Option(names = "--workspace-mib", defaultValue = "4096", description = "builder workspace limit in MiB (default ${DEFAULT-VALUE})")
     long workspaceMib;
+
+    @Option(names = "--head-images", defaultValue = "" + TrtFewShotHead.DEFAULT_BANK_IMAGES, description = "also build the few-shot head"
+            + " plan (recipes' bank search on the GPU) for banks of up to this many whole images (k × tiles); 0: none, banks are"
+            + " searched on the host (default ${DEFAULT-VALUE})")
+    int headImages;
 
     @Option(names = "--force", description = "rebuild even if a matching plan exists")
     boolean force;
@@ -112,6 +118,7 @@ public class BuildEngineCommand implements Callable<Integer> {
             PlanCache.Lookup lookup = cache.lookup(key, ModelDigest.sha256(model), maxBatch);
             if (lookup.matches() && !force) {
                 out.println("plan up to date: " + lookup.plan() + " (built " + lookup.sidecar().builtAt() + ", " + lookup.sidecar().profile() + ")");
+                buildHead(trt, out, err);
                 return 0;
             }
             out.println("building " + key.baseName() + " because " + (lookup.matches() ? "--force was given" : lookup.reason())
@@ -121,11 +128,25 @@ public class BuildEngineCommand implements Callable<Integer> {
             PlanSidecar s = r.sidecar();
             out.printf(Locale.ROOT, "plan %s (%.1f MiB) built in %.1f s, %s, %d layers kept in fp32%nsidecar %s%n", r.plan(),
                     s.planBytes() / (double) (1 << 20), s.buildSeconds(), s.profile(), s.fp32Layers(), r.sidecarFile());
+            buildHead(trt, out, err);
             out.println(PlanBuildProcess.PEAK_MEMORY + peakResidentMiB(Path.of("/proc/self/status")) + " MiB (VmHWM)");
             return 0;
         } catch (EngineException | UncheckedIOException e) {
             err.println("build-engine failed: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /**
+     * The few-shot head plan after the scoring plan. Its failure does not fail the command: the scoring plan serves, and
+     * recipes' banks are searched on the host (said on stderr).
+     */
+    private void buildHead(TrtAvailability trt, PrintStream out, PrintStream err) {
+        if (headImages <= 0) return;
+        try {
+            out.println(TrtFewShotHead.build(bundle, headImages, workspaceMib << 20, force, trt));
+        } catch (RuntimeException e) { // whatever it is, the scoring plan stands
+            err.println("few-shot head plan not built (recipes' banks will be searched on the host): " + e.getMessage());
         }
     }
 

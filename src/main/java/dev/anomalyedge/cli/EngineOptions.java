@@ -36,8 +36,9 @@ public class EngineOptions {
         SelectedEngine selected = new EngineSelector(NativeProbe.real(), Backends.real(threads == null ? 0 : threads), r -> { })
                 .select(bundleDir, s);
         Console.info(selected.statusMessage());
-        // an engine without its own bank search (TensorRT) gets the host one (few-shot: one vision run per batch)
+        // an engine without its own bank search (TensorRT) gets its head plan on the GPU and the host one (few-shot: one
+        // vision run per batch)
         return new SelectedEngine(HostBankSearch.ifMissing(selected.engine(), bundle.settings(),
-                threads == null ? 0 : threads), selected.backend(), selected.reason());
+                threads == null ? 0 : threads, selected.deviceSearch()), selected.backend(), selected.reason());
     }
 }

@@ -84,6 +84,10 @@ public class TrtParityCommand implements Callable<Integer> {
     @Option(names = "--workspace-mib", defaultValue = "4096", description = "builder workspace limit in MiB (default ${DEFAULT-VALUE})")
     int workspaceMib;
 
+    @Option(names = "--head-images", defaultValue = "" + dev.anomalyedge.engine.trt.TrtFewShotHead.DEFAULT_BANK_IMAGES,
+            description = "a plan build also builds the few-shot head plan for banks of up to this many images; 0: none (default ${DEFAULT-VALUE})")
+    int headImages;
+
     @Option(names = "--no-build", description = "fail (exit 2) instead of building a missing or stale plan")
     boolean noBuild;
 
@@ -152,7 +156,7 @@ public class TrtParityCommand implements Callable<Integer> {
             }
             out.println("building " + key.baseName() + " because " + lookup.reason());
             try {
-                buildSeconds = PlanBuildProcess.build(new PlanBuildProcess.Request(bundle, p, profile, (long) workspaceMib << 20, true), trt,
+                buildSeconds = PlanBuildProcess.build(new PlanBuildProcess.Request(bundle, p, profile, (long) workspaceMib << 20, true, headImages), trt,
                         PlanBuildProcess.DEFAULT_TIMEOUT, line -> {
                             int at = line.indexOf(PlanBuildProcess.PEAK_MEMORY);
                             if (at >= 0) report.put("buildPeakResidentMemory", line.substring(at + PlanBuildProcess.PEAK_MEMORY.length()));

@@ -30,8 +30,9 @@ final class EngineFactory {
         SelectedEngine selected = selector.select(bundle.dir(), settings(config));
         reason = selected.statusMessage();
         LOG.info(reason);
-        // an engine without its own bank search (TensorRT) gets the host one, so recipes cost one vision run per batch
-        return HostBankSearch.ifMissing(selected.engine(), bundle.settings(), config.engine().threads());
+        // an engine without its own bank search (TensorRT) gets its head plan on the GPU and the host one, so recipes
+        // cost one vision run per batch
+        return HostBankSearch.ifMissing(selected.engine(), bundle.settings(), config.engine().threads(), selected.deviceSearch());
     }
 
     /** Which backend serves and why (for health and the status message); null before the first engine opened. */

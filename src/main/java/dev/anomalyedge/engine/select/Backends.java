@@ -1,11 +1,14 @@
 package dev.anomalyedge.engine.select;
 
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.BankSearch;
 import dev.anomalyedge.engine.ort.OrtAnomalyEngine;
 import dev.anomalyedge.engine.trt.ModelDigest;
 import dev.anomalyedge.engine.trt.PlanBuildProcess;
 import dev.anomalyedge.engine.trt.PlanCache;
 import dev.anomalyedge.engine.trt.TrtAnomalyEngine;
+import dev.anomalyedge.engine.trt.TrtAvailability;
+import dev.anomalyedge.engine.trt.TrtFewShotHead;
 import dev.anomalyedge.engine.trt.TrtNatives;
 import dev.anomalyedge.engine.trt.TrtPlanBuilder;
 
@@ -24,6 +27,14 @@ public interface Backends {
 
     /** Builds the bundle's TensorRT plan and its sidecar (minutes), in a child JVM ({@link PlanBuildProcess}). */
     TrtPlanBuilder.Result buildPlan(Path bundleDir, EngineSettings settings);
+
+    /**
+     * The bundle's few-shot head plan for {@code trt}'s GPU, opened, or null when none was built for it (recipes' banks
+     * are then searched on the host). Fakes have none.
+     */
+    default BankSearch openFewShotHead(Path bundleDir, TrtAvailability trt) {
+        return null;
+    }
 
     /** The digest the plan sidecar records for the model ({@link ModelDigest#sha256}). */
     String digest(Path model);
@@ -49,6 +60,11 @@ public interface Backends {
             public TrtPlanBuilder.Result buildPlan(Path bundleDir, EngineSettings s) {
                 return PlanBuildProcess.build(new PlanBuildProcess.Request(bundleDir, s.precision(), s.profile(), s.workspaceBytes(), true),
                         TrtNatives.require(), PlanBuildProcess.DEFAULT_TIMEOUT);
+            }
+
+            @Override
+            public BankSearch openFewShotHead(Path bundleDir, TrtAvailability trt) {
+                return TrtFewShotHead.openIfBuilt(bundleDir, trt);
             }
 
             @Override

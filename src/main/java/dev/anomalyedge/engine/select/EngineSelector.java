@@ -1,6 +1,7 @@
 package dev.anomalyedge.engine.select;
 
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.BankSearch;
 import dev.anomalyedge.engine.EngineException;
 import dev.anomalyedge.engine.trt.PlanCache;
 import dev.anomalyedge.engine.trt.PlanKey;
@@ -100,7 +101,7 @@ public final class EngineSelector {
         if (lookup.matches()) {
             try {
                 AnomalyEngine engine = backends.openTensorRt(lookup.plan(), s);
-                return new SelectedEngine(engine, backend, "TensorRT " + trt.tensorrtVersion() + " on " + trt.device().name()
+                return withHead(bundleDir, trt, engine, backend, "TensorRT " + trt.tensorrtVersion() + " on " + trt.device().name()
                         + ", cached plan " + lookup.plan().getFileName() + " (built " + lookup.sidecar().builtAt() + " in "
                         + lookup.sidecar().buildSeconds() + " s, " + lookup.sidecar().profile() + ")");
             } catch (RuntimeException e) {
@@ -114,9 +115,24 @@ public final class EngineSelector {
         LOG.infof("building TensorRT plan %s because %s; this takes minutes", key.baseName(), why);
         TrtPlanBuilder.Result built = backends.buildPlan(bundleDir, s);
         AnomalyEngine engine = backends.openTensorRt(built.plan(), s);
-        return new SelectedEngine(engine, backend, "TensorRT " + trt.tensorrtVersion() + " on " + trt.device().name()
+        return withHead(bundleDir, trt, engine, backend, "TensorRT " + trt.tensorrtVersion() + " on " + trt.device().name()
                 + ", plan " + built.plan().getFileName() + " built in " + String.format(Locale.ROOT, "%.1f", built.sidecar().buildSeconds())
                 + " s (" + built.sidecar().profile() + ") because " + why);
+    }
+
+    /**
+     * The TensorRT engine with its few-shot head plan when one was built (recipes' banks searched on the GPU); without
+     * one, or when it does not open, the engine alone (banks searched on the host), said in the reason.
+     */
+    private SelectedEngine withHead(Path bundleDir, TrtAvailability trt, AnomalyEngine engine, String backend, String reason) {
+        BankSearch head = null;
+        try {
+            head = backends.openFewShotHead(bundleDir, trt);
+        } catch (RuntimeException e) {
+            LOG.warnf("the few-shot head plan does not open; recipes' banks are searched on the host: %s", e.getMessage());
+        }
+        return new SelectedEngine(engine, backend, reason + (head != null ? "; few-shot bank search on the GPU" : "; few-shot bank search on the host"),
+                head);
     }
 
     private SelectedEngine onnxRuntime(Path model, String reason) {

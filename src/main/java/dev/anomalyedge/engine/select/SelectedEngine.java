@@ -1,6 +1,7 @@
 package dev.anomalyedge.engine.select;
 
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.BankSearch;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,8 +12,15 @@ import java.util.Map;
  * @param engine  the open engine
  * @param backend "tensorrt-fp16", "tensorrt-fp32" or "onnxruntime-cpu"
  * @param reason  one line for logs, health and the status message (what was found, what was built or why a fallback)
+ * @param deviceSearch the few-shot bank search on the engine's device (TensorRT's head plan), null without one; closed
+ *                with this unless it was handed on (e.g. to {@link HostBankSearch})
  */
-public record SelectedEngine(AnomalyEngine engine, String backend, String reason) implements AutoCloseable {
+public record SelectedEngine(AnomalyEngine engine, String backend, String reason, BankSearch deviceSearch) implements AutoCloseable {
+
+    /** An engine without a bank search of its own on its device. */
+    public SelectedEngine(AnomalyEngine engine, String backend, String reason) {
+        this(engine, backend, reason, null);
+    }
 
     /** For a health check's data: backend and reason. */
     public Map<String, Object> healthDetails() {
@@ -29,6 +37,10 @@ public record SelectedEngine(AnomalyEngine engine, String backend, String reason
 
     @Override
     public void close() {
-        engine.close();
+        try {
+            if (deviceSearch != null) deviceSearch.close();
+        } finally {
+            engine.close();
+        }
     }
 }

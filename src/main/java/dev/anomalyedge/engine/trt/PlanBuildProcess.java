@@ -43,8 +43,14 @@ public final class PlanBuildProcess {
      * @param profile        the batch profile
      * @param workspaceBytes the builder workspace limit
      * @param force          rebuild even if a matching plan is there
+     * @param headImages     also build the few-shot head plan for banks of up to this many whole images (0: none)
      */
-    public record Request(Path bundleDir, TrtPrecision precision, BatchProfile profile, long workspaceBytes, boolean force) {}
+    public record Request(Path bundleDir, TrtPrecision precision, BatchProfile profile, long workspaceBytes, boolean force, int headImages) {
+        /** With the few-shot head plan for {@link TrtFewShotHead#DEFAULT_BANK_IMAGES} images. */
+        public Request(Path bundleDir, TrtPrecision precision, BatchProfile profile, long workspaceBytes, boolean force) {
+            this(bundleDir, precision, profile, workspaceBytes, force, TrtFewShotHead.DEFAULT_BANK_IMAGES);
+        }
+    }
 
     private PlanBuildProcess() {}
 
@@ -122,7 +128,7 @@ public final class PlanBuildProcess {
     static List<String> arguments(Request r) {
         List<String> a = new ArrayList<>(List.of("--bundle", r.bundleDir().toAbsolutePath().toString(), "--precision", r.precision().id(),
                 "--max-batch", String.valueOf(r.profile().max()), "--opt-batch", String.valueOf(r.profile().opt()),
-                "--workspace-mib", String.valueOf(r.workspaceBytes() >> 20)));
+                "--workspace-mib", String.valueOf(r.workspaceBytes() >> 20), "--head-images", String.valueOf(r.headImages())));
         if (r.force()) a.add("--force");
         return a;
     }

@@ -128,7 +128,7 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
         }
     }
 
-    private static ICudaEngine deserialize(IRuntime runtime, Path planFile, TrtLogger logger, NativeStack natives) {
+    static ICudaEngine deserialize(IRuntime runtime, Path planFile, TrtLogger logger, NativeStack natives) {
         try (FileChannel ch = FileChannel.open(planFile)) {
             long size = ch.size();
             if (size == 0 || size > Integer.MAX_VALUE) throw new EngineException(planFile + ": plan size " + size + " bytes is not plausible");

@@ -3,6 +3,7 @@ package dev.anomalyedge.engine.trt;
 import dev.anomalyedge.engine.EngineException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
 import org.bytedeco.tensorrt.global.nvinfer.MemoryPoolType;
 import org.bytedeco.tensorrt.global.nvinfer.OptProfileSelector;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
 import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
@@ -55,17 +57,39 @@ public final class TrtPlanBuilder {
      * @param workspaceBytes builder workspace pool limit
      * @param policy         layers kept in FP32 in an FP16 plan
      * @param heartbeat      interval of progress lines during long phases
+     * @param inputRanges    inputs whose dynamic axis is not the batch, with their ranges (the few-shot head's bank rows)
+     * @param strictFp32     no TF32 for FP32 layers (TensorRT allows it by default on Ampere and later; its 10-bit
+     *                       mantissa is too coarse for cosines of nearly equal unit vectors)
      */
     public record Request(Path onnxModel, PlanCache cache, TrtPrecision precision, BatchProfile profile, long workspaceBytes,
-                          PrecisionPolicy policy, Duration heartbeat) {
+                          PrecisionPolicy policy, Duration heartbeat, Map<String, AxisRange> inputRanges, boolean strictFp32) {
         public Request {
             if (workspaceBytes < (1L << 20)) throw new EngineException("workspace must be at least 1 MiB, got " + workspaceBytes + " bytes");
+            inputRanges = Map.copyOf(inputRanges);
+        }
+
+        /** Every input's dynamic axis over {@code profile}. */
+        public Request(Path onnxModel, PlanCache cache, TrtPrecision precision, BatchProfile profile, long workspaceBytes,
+                       PrecisionPolicy policy, Duration heartbeat) {
+            this(onnxModel, cache, precision, profile, workspaceBytes, policy, heartbeat, Map.of(), false);
         }
 
         /** The bundle's model and cache, the standard precision policy, a heartbeat every 15 s. */
         public static Request forBundle(Path bundleDir, TrtPrecision precision, BatchProfile profile, long workspaceBytes) {
             return new Request(bundleDir.resolve(PlanCache.MODEL_FILE), PlanCache.forBundle(bundleDir), precision, profile,
                     workspaceBytes, PrecisionPolicy.standard(), Duration.ofSeconds(15));
+        }
+    }
+
+    /**
+     * The range of an input's dynamic axis that is not a batch of images (the few-shot head's bank rows): {@code min..max},
+     * kernels tuned for {@code opt}.
+     */
+    public record AxisRange(long min, long opt, long max) {
+        public AxisRange {
+            if (min < 1 || opt < min || max < opt) {
+                throw new EngineException("axis range needs 1 <= min <= opt <= max, got " + min + ".." + max + " (opt " + opt + ")");
+            }
         }
     }
 
@@ -107,8 +131,9 @@ public final class TrtPlanBuilder {
             int fp32Layers;
             try (var p = progress.phase("[3/6] configure")) {
                 config.setMemoryPoolLimit(MemoryPoolType.kWORKSPACE, r.workspaceBytes());
+                if (r.strictFp32()) config.clearFlag(BuilderFlag.kTF32);
                 fp32Layers = r.precision() == TrtPrecision.FP16 ? WeakTypedFp16.configure(builder, network, config, r.policy(), progress) : 0;
-                addProfile(builder, network, config, r.profile(), natives);
+                addProfile(builder, network, config, r.profile(), r.inputRanges(), natives);
                 useTimingCache(config, cache.timingCacheFile(key), natives);
             }
             IHostMemory plan;
@@ -172,9 +197,12 @@ public final class TrtPlanBuilder {
         throw new EngineException("TensorRT cannot parse " + onnx + ": " + (errors.isEmpty() ? "no error reported" : String.join("; ", errors)));
     }
 
-    /** One profile: for every network input, its dynamic axis (the batch) spans min..max, tuned for opt. */
+    /**
+     * One profile: for every network input, its dynamic axis (the batch) spans min..max, tuned for opt; an input named in
+     * {@code ranges} spans that range instead.
+     */
     private static void addProfile(IBuilder builder, INetworkDefinition network, IBuilderConfig config, BatchProfile batch,
-                                   NativeStack natives) {
+                                   Map<String, AxisRange> ranges, NativeStack natives) {
         IOptimizationProfile profile = builder.createOptimizationProfile(); // owned by the builder
         if (profile == null || profile.isNull()) throw new EngineException("IBuilder.createOptimizationProfile failed (returned NULL)");
         for (int i = 0; i < network.getNbInputs(); i++) {
@@ -189,18 +217,19 @@ public final class TrtPlanBuilder {
                 axis = k;
             }
             if (axis < 0) throw new EngineException("input '" + name + "' has no dynamic batch axis: " + java.util.Arrays.toString(dims));
-            setDims(profile, name, OptProfileSelector.kMIN, dims, axis, batch.min(), natives);
-            setDims(profile, name, OptProfileSelector.kOPT, dims, axis, batch.opt(), natives);
-            setDims(profile, name, OptProfileSelector.kMAX, dims, axis, batch.max(), natives);
+            AxisRange range = ranges.getOrDefault(name, new AxisRange(batch.min(), batch.opt(), batch.max()));
+            setDims(profile, name, OptProfileSelector.kMIN, dims, axis, range.min(), natives);
+            setDims(profile, name, OptProfileSelector.kOPT, dims, axis, range.opt(), natives);
+            setDims(profile, name, OptProfileSelector.kMAX, dims, axis, range.max(), natives);
         }
         if (!profile.isValid()) throw new EngineException("the optimisation profile " + batch + " is not valid for this network");
         if (config.addOptimizationProfile(profile) < 0) throw new EngineException("IBuilderConfig.addOptimizationProfile(" + batch + ") failed");
     }
 
-    private static void setDims(IOptimizationProfile profile, String name, OptProfileSelector which, long[] dims, int axis, int batch,
+    private static void setDims(IOptimizationProfile profile, String name, OptProfileSelector which, long[] dims, int axis, long size,
                                 NativeStack natives) {
         long[] d = dims.clone();
-        d[axis] = batch;
+        d[axis] = size;
         if (!profile.setDimensions(name, which, natives.own("Dims64", toDims(d)))) {
             throw new EngineException("IOptimizationProfile.setDimensions('" + name + "', " + which + ", " + java.util.Arrays.toString(d) + ") failed");
         }

@@ -1,6 +1,7 @@
 package dev.anomalyedge.engine.select;
 
 import dev.anomalyedge.engine.AnomalyEngine;
+import dev.anomalyedge.engine.BankSearch;
 import dev.anomalyedge.engine.EngineException;
 import dev.anomalyedge.engine.trt.GpuDevice;
 import dev.anomalyedge.engine.trt.ModelDigest;
@@ -53,7 +54,8 @@ class EngineSelectorTest {
     final class FakeBackends implements Backends {
         final TrtAvailability trt;
         final List<String> calls = new ArrayList<>();
-        RuntimeException buildFailure, openFailure;
+        RuntimeException buildFailure, openFailure, headFailure;
+        BankSearch head;
 
         FakeBackends(TrtAvailability trt) {
             this.trt = trt;
@@ -95,9 +97,45 @@ class EngineSelectorTest {
         }
 
         @Override
+        public BankSearch openFewShotHead(Path bundleDir, TrtAvailability t) {
+            if (headFailure != null) throw headFailure;
+            return head;
+        }
+
+        @Override
         public String digest(Path model) {
             return ModelDigest.sha256(model);
         }
+    }
+
+    /** A device bank search that only says it exists. */
+    record StubHead(boolean[] closed) implements BankSearch {
+        @Override public String backend() { return "tensorrt-gpu"; }
+        @Override public boolean fits(dev.anomalyedge.fewshot.MemoryBank bank) { return true; }
+        @Override public AnomalyEngine.ScoreBatch search(AnomalyEngine.FeatureBatch f, dev.anomalyedge.fewshot.MemoryBank bank) {
+            throw new UnsupportedOperationException();
+        }
+        @Override public void close() { closed[0] = true; }
+    }
+
+    @Test
+    void aBuiltFewShotHeadComesWithTheTensorRtEngineAndClosesWithIt() {
+        EngineSelector s = selector(GPU);
+        boolean[] closed = {false};
+        backends.head = new StubHead(closed);
+        SelectedEngine e = s.select(bundle, EngineSettings.defaults());
+        assertEquals(backends.head, e.deviceSearch());
+        assertTrue(e.reason().endsWith("; few-shot bank search on the GPU"), e.reason());
+        e.close();
+        assertTrue(closed[0], "closing the selection closes the head it was not handed on");
+
+        backends.head = null;
+        backends.headFailure = new EngineException("IRuntime.deserializeCudaEngine(head.plan) failed");
+        SelectedEngine without = s.select(bundle, EngineSettings.defaults());
+        assertEquals(null, without.deviceSearch());
+        assertEquals("tensorrt-fp16", without.backend(), "a head that does not open costs the GPU search, not the engine");
+        assertTrue(without.reason().endsWith("; few-shot bank search on the host"), without.reason());
+        assertFalse(backends.calls.stream().anyMatch(c -> c.startsWith("ort")), backends.calls.toString());
     }
 
     @BeforeEach
@@ -147,7 +185,7 @@ class EngineSelectorTest {
         assertEquals("tensorrt-fp16", first.backend());
         assertEquals(List.of("build fp16 batch 1..32 (opt 8)", "trt engines/nvidia-h200-sm90-trt10.15.1-fp16.plan max 32"), backends.calls);
         assertEquals("TensorRT 10.15.1.29 on NVIDIA H200, plan nvidia-h200-sm90-trt10.15.1-fp16.plan built in 95.3 s (batch 1..32 (opt 8)) "
-                + "because missing: no plan nvidia-h200-sm90-trt10.15.1-fp16.plan yet", first.reason());
+                + "because missing: no plan nvidia-h200-sm90-trt10.15.1-fp16.plan yet; few-shot bank search on the host", first.reason());
 
         SelectedEngine again = selector(GPU).select(bundle, settings); // a new process: new selector, same bundle
         assertEquals("tensorrt-fp16", again.backend());
@@ -166,10 +204,11 @@ class EngineSelectorTest {
         SelectedEngine e = selector(GPU).select(bundle, EngineSettings.defaults());
         assertEquals("tensorrt-fp16", e.backend());
         assertEquals("build fp16 batch 1..32 (opt 8)", backends.calls.get(0));
-        assertTrue(e.reason().endsWith("because stale: ONNX sha256 " + v1.substring(0, 12) + "… != " + v2.substring(0, 12) + "…"), e.reason());
+        assertTrue(e.reason().endsWith("because stale: ONNX sha256 " + v1.substring(0, 12) + "… != " + v2.substring(0, 12) + "…"
+                + "; few-shot bank search on the host"), e.reason());
 
         SelectedEngine bigger = selector(GPU).select(bundle, EngineSettings.defaults().withMaxBatch(64));
-        assertTrue(bigger.reason().endsWith("because stale: profile max batch 32 < requested 64"), bigger.reason());
+        assertTrue(bigger.reason().endsWith("because stale: profile max batch 32 < requested 64; few-shot bank search on the host"), bigger.reason());
         SelectedEngine fp32 = selector(GPU).select(bundle, EngineSettings.defaults().withPrecision(TrtPrecision.FP32));
         assertEquals("tensorrt-fp32", fp32.backend());
         assertEquals("build fp32 batch 1..32 (opt 8)", backends.calls.get(0), "fp32 has its own plan");
@@ -224,7 +263,7 @@ class EngineSelectorTest {
         assertEquals(List.of("trt engines/nvidia-h200-sm90-trt10.15.1-fp16.plan max 32", "build fp16 batch 1..32 (opt 8)",
                 "trt engines/nvidia-h200-sm90-trt10.15.1-fp16.plan max 32"), backends.calls);
         assertTrue(e.reason().endsWith("because the cached plan nvidia-h200-sm90-trt10.15.1-fp16.plan cannot be opened "
-                + "(IRuntime.deserializeCudaEngine(x.plan) failed (returned NULL))"), e.reason());
+                + "(IRuntime.deserializeCudaEngine(x.plan) failed (returned NULL)); few-shot bank search on the host"), e.reason());
         assertEquals(0, s.fallbacks());
     }
 

@@ -78,6 +78,61 @@ class HostBankSearchTest {
         assertThrows(dev.anomalyedge.engine.EngineException.class, () -> host.searchBank(ort.features(images(1, ort.imageSize(), 4), 1), bank));
     }
 
+    /**
+     * A device search (TensorRT's head plan on a GPU box) is used for the banks it fits, the host for the others; one that
+     * fails is not used again and the host answers instead, so an inspection still gets its result.
+     */
+    @Test
+    void aDeviceSearchIsUsedForTheBanksItFitsAndDroppedAfterAFailure() {
+        int s = ort.imageSize();
+        MemoryBank small = MemoryBank.of(List.of(ort.features(images(1, s, 5), 1)));
+        MemoryBank large = MemoryBank.of(List.of(ort.features(images(2, s, 6), 2)));
+        AnomalyEngine.FeatureBatch test = ort.features(images(1, s, 7), 1);
+        Device device = new Device(small.size());
+        HostBankSearch host = (HostBankSearch) HostBankSearch.ifMissing(new Headless(ort), bundle.settings(), 1, device);
+        assertEquals("on fake-gpu (banks it fits), else on the host", host.where());
+
+        assertArrayEquals(ort.searchBank(test, small).maps(), host.searchBank(test, small).maps(), 1e-6f);
+        assertEquals(1, device.searches.get(), "a bank that fits is searched on the device");
+        assertArrayEquals(ort.searchBank(test, large).maps(), host.searchBank(test, large).maps(), 1e-6f);
+        assertEquals(1, device.searches.get(), "a larger bank is searched on the host");
+
+        device.failure = new dev.anomalyedge.engine.EngineException("IExecutionContext.enqueueV3 failed");
+        assertArrayEquals(ort.searchBank(test, small).maps(), host.searchBank(test, small).maps(), 1e-6f, "the host answers");
+        assertEquals(2, device.searches.get());
+        host.searchBank(test, small);
+        assertEquals(2, device.searches.get(), "a device search that failed is not used again");
+        assertEquals("on the host", host.where());
+        host.close();
+        assertTrue(device.closed, "the host search owns the device search");
+
+        Device unused = new Device(1);
+        assertSame(ort, HostBankSearch.ifMissing(ort, bundle.settings(), 1, unused));
+        assertTrue(unused.closed, "an engine with its own search needs no device search: it is closed");
+    }
+
+    /** A device search backed by the ONNX Runtime head, fitting banks up to {@code rows} rows. */
+    static final class Device implements dev.anomalyedge.engine.BankSearch {
+        final int rows;
+        final AtomicInteger searches = new AtomicInteger();
+        volatile RuntimeException failure;
+        volatile boolean closed;
+
+        Device(int rows) { this.rows = rows; }
+
+        @Override public String backend() { return "fake-gpu"; }
+        @Override public boolean fits(MemoryBank bank) { return bank.size() <= rows; }
+
+        @Override
+        public AnomalyEngine.ScoreBatch search(AnomalyEngine.FeatureBatch f, MemoryBank bank) {
+            searches.incrementAndGet();
+            if (failure != null) throw failure;
+            return ort.searchBank(f, bank);
+        }
+
+        @Override public void close() { closed = true; }
+    }
+
     private static float[] images(int batch, int size, long seed) {
         Random r = new Random(seed);
         float[] x = new float[3 * size * size * batch];

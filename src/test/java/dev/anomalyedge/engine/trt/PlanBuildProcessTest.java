@@ -34,7 +34,7 @@ class PlanBuildProcessTest {
                 PlanBuildProcess.shown(List.of("/jdk/bin/java", "-cp", "/a.jar:/b", "dev.anomalyedge.cli.BuildEngineCommand")));
         PlanBuildProcess.Request r = new PlanBuildProcess.Request(Path.of("/models/m/1"), TrtPrecision.FP16, BatchProfile.upTo(8, 32), 4L << 30, true);
         assertEquals(List.of("--bundle", "/models/m/1", "--precision", "fp16", "--max-batch", "32", "--opt-batch", "8", "--workspace-mib", "4096",
-                "--force"), PlanBuildProcess.arguments(r));
+                "--head-images", "8", "--force"), PlanBuildProcess.arguments(r));
     }
 
     /** The real child JVM on this box (no driver): it runs build-engine, which exits 2, and its words reach the caller. */

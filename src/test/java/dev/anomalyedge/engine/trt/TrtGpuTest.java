@@ -7,6 +7,7 @@ import dev.anomalyedge.engine.select.EngineMode;
 import dev.anomalyedge.engine.select.EngineSelector;
 import dev.anomalyedge.engine.select.EngineSettings;
 import dev.anomalyedge.engine.select.SelectedEngine;
+import dev.anomalyedge.fewshot.MemoryBank;
 import dev.anomalyedge.graph.GoldenVision;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
@@ -162,6 +163,34 @@ class TrtGpuTest {
             } finally {
                 pool.shutdown();
             }
+        }
+    }
+
+    /**
+     * The few-shot head plan that build-engine builds beside the scoring plan searches banks on the GPU as the ONNX
+     * Runtime head does on the host (same features, same banks; float32 on both sides), a changed bank is uploaded, and a
+     * bank larger than the plan's rows does not fit (the host searches it).
+     */
+    @Test
+    void theFewShotHeadOnTheGpuMatchesTheHostOne() throws IOException {
+        GoldenVision c = GoldenVision.load("case1_p14_s112_taps4");
+        Path bundle = bundle(c, "fewshot-head");
+        try (SelectedEngine e = EngineSelector.standard(null).select(bundle, settings());
+             OrtAnomalyEngine ort = OrtAnomalyEngine.open(bundle.resolve(PlanCache.MODEL_FILE), 2)) {
+            System.out.println("few-shot head: " + e.reason());
+            assertTrue(e.deviceSearch() != null, "build-engine built the head plan: " + e.reason());
+            float[] images = c.images().floats();
+            int per = images.length / c.count();
+            MemoryBank bank = MemoryBank.of(List.of(ort.features(java.util.Arrays.copyOf(images, 2 * per), 2)));
+            FeatureBatch test = ort.features(images, c.count());
+            for (MemoryBank b : List.of(bank, bank.leaveOut(2, 0), bank)) {
+                AnomalyEngine.ScoreBatch gpu = e.deviceSearch().search(test, b), cpu = ort.searchBank(test, b);
+                double maps = TrtParity.maxAbsDiff(cpu.maps(), gpu.maps()), scores = TrtParity.maxAbsDiff(cpu.scores(), gpu.scores());
+                System.out.printf("few-shot head, bank N=%d: GPU vs host max |Δ map| = %.3e, max |Δ score| = %.3e%n", b.size(), maps, scores);
+                assertTrue(maps <= 1e-4 && scores <= 1e-5, "bank N=" + b.size() + ": maps " + maps + ", scores " + scores);
+            }
+            MemoryBank huge = MemoryBank.of(List.of(ort.features(repeat(c, 9), 9))); // 9 images: more than the default 8
+            assertTrue(!e.deviceSearch().fits(huge), "a bank of 9 images does not fit a head plan for 8");
         }
     }
 
