@@ -67,6 +67,18 @@ public final class NativeStack implements AutoCloseable {
         return entries.size();
     }
 
+    /**
+     * Releases what is held after {@code failure} stopped the construction of its owner half way; a failure to release
+     * is added to {@code failure} as suppressed, so the first cause stays the one reported.
+     */
+    public void closeAfter(Throwable failure) {
+        try {
+            close();
+        } catch (RuntimeException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+
     /** Releases everything in reverse order of registration; idempotent. */
     @Override
     public void close() {

@@ -119,11 +119,7 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
             }
             return new TrtAnomalyEngine(planFile, natives, logger, io, batch, ws);
         } catch (RuntimeException | Error e) {
-            try {
-                natives.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            natives.closeAfter(e);
             throw e;
         }
     }
@@ -353,11 +349,7 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
                     }
                 }
             } catch (RuntimeException | Error e) {
-                try {
-                    natives.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+                natives.closeAfter(e);
                 throw e;
             }
         }

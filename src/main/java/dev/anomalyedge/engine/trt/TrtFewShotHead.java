@@ -255,11 +255,7 @@ public final class TrtFewShotHead implements BankSearch {
             address(FewShotGraphBuilder.OUTPUT_MAP, mapDevice);
             address(FewShotGraphBuilder.OUTPUT_SCORE, scoreDevice);
         } catch (RuntimeException | Error e) {
-            try {
-                natives.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            natives.closeAfter(e);
             throw e;
         }
     }

@@ -43,6 +43,21 @@ class NativeStackTest {
     }
 
     @Test
+    void closingAfterAFailedConstructionKeepsTheFirstCause() {
+        List<String> released = new ArrayList<>();
+        NativeStack s = new NativeStack("TensorRT few-shot head h.plan");
+        s.push("stream", () -> released.add("stream"));
+        s.push("buffer", () -> { throw new IllegalStateException("cudaFree failed"); });
+        EngineException cause = new EngineException("createExecutionContext failed");
+        s.closeAfter(cause);
+        assertEquals(List.of("stream"), released);
+        assertEquals(1, cause.getSuppressed().length);
+        assertEquals("TensorRT few-shot head h.plan: releasing buffer failed: cudaFree failed", cause.getSuppressed()[0].getMessage());
+        s.closeAfter(new EngineException("again")); // already closed: nothing more
+        assertEquals(List.of("stream"), released);
+    }
+
+    @Test
     void ownedPointersAreDeallocatedAndNullResultsNamed() {
         NativeStack s = new NativeStack("TensorRT plan build");
         BytePointer bytes = new BytePointer(16);
