@@ -30,15 +30,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import static org.bytedeco.cuda.global.cudart.cudaFree;
-import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
-import static org.bytedeco.cuda.global.cudart.cudaMalloc;
-import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
-import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
-import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
@@ -325,20 +319,12 @@ public final class TrtAnomalyEngine implements AnomalyEngine {
             this.logger = logger;
             this.natives = new NativeStack("TensorRT " + name);
             try {
-                stream = new CUstream_st();
-                Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate (" + name + ")");
-                natives.push("CUDA stream", () -> Cuda.check(cudaStreamDestroy(stream), "cudaStreamDestroy (" + name + ")"));
+                stream = Cuda.stream(natives, name);
                 for (Io t : io.values()) {
-                    long bytes = t.perImage() * maxBatch * Float.BYTES;
-                    String what = (t.input() ? "input '" : "output '") + t.name() + "', " + Cuda.bytes(bytes);
-                    Pointer dev = new Pointer();
-                    Cuda.check(cudaMalloc(dev, bytes), "cudaMalloc(" + what + ")");
-                    natives.push("device buffer " + what, () -> Cuda.check(cudaFree(dev), "cudaFree(" + what + ")"));
-                    Pointer pinned = new Pointer();
-                    Cuda.check(cudaMallocHost(pinned, bytes), "cudaMallocHost(" + what + ")");
-                    natives.push("pinned host buffer " + what, () -> Cuda.check(cudaFreeHost(pinned), "cudaFreeHost(" + what + ")"));
-                    device.put(t.name(), dev);
-                    host.put(t.name(), new FloatPointer(pinned).capacity(t.perImage() * maxBatch));
+                    long floats = t.perImage() * maxBatch;
+                    String what = (t.input() ? "input '" : "output '") + t.name() + "'";
+                    device.put(t.name(), Cuda.deviceBuffer(natives, what, floats * Float.BYTES));
+                    host.put(t.name(), Cuda.pinnedFloats(natives, what, floats));
                 }
                 input = io.get(ScoringGraphBuilder.INPUT_IMAGE);
                 inputShape = natives.own("input Dims64", TrtPlanBuilder.toDims(input.shape()));

@@ -31,15 +31,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
-import static org.bytedeco.cuda.global.cudart.cudaFree;
-import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
-import static org.bytedeco.cuda.global.cudart.cudaMalloc;
-import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
-import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
-import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
@@ -236,17 +230,19 @@ public final class TrtFewShotHead implements BankSearch {
             IRuntime runtime = natives.own("createInferRuntime", createInferRuntime(logger), logger.lastErrors());
             ICudaEngine engine = TrtAnomalyEngine.deserialize(runtime, planFile, logger, natives);
             check(engine);
-            stream = new CUstream_st();
-            Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate (few-shot head)");
-            natives.push("CUDA stream", () -> Cuda.check(cudaStreamDestroy(stream), "cudaStreamDestroy (few-shot head)"));
+            stream = Cuda.stream(natives, "few-shot head");
             long featureFloats = (long) shape.taps() * shape.tokens() * shape.embedDim(), mapFloats = (long) shape.imageSize() * shape.imageSize();
-            featuresDevice = device("input '" + FewShotGraphBuilder.INPUT_PATCH_FEATURES + "'", featureFloats * Float.BYTES);
-            bankDevice = device("input '" + FewShotGraphBuilder.INPUT_MEMORY_BANK + "'", (long) shape.taps() * rows * shape.embedDim() * Short.BYTES);
-            mapDevice = device("output '" + FewShotGraphBuilder.OUTPUT_MAP + "'", mapFloats * Float.BYTES);
-            scoreDevice = device("output '" + FewShotGraphBuilder.OUTPUT_SCORE + "'", Float.BYTES);
-            featuresHost = pinned("features", featureFloats);
-            mapHost = pinned("map", mapFloats);
-            scoreHost = pinned("score", 1);
+            String features = "few-shot head input '" + FewShotGraphBuilder.INPUT_PATCH_FEATURES + "'";
+            String map = "few-shot head output '" + FewShotGraphBuilder.OUTPUT_MAP + "'";
+            String score = "few-shot head output '" + FewShotGraphBuilder.OUTPUT_SCORE + "'";
+            featuresDevice = Cuda.deviceBuffer(natives, features, featureFloats * Float.BYTES);
+            bankDevice = Cuda.deviceBuffer(natives, "few-shot head input '" + FewShotGraphBuilder.INPUT_MEMORY_BANK + "'",
+                    (long) shape.taps() * rows * shape.embedDim() * Short.BYTES);
+            mapDevice = Cuda.deviceBuffer(natives, map, mapFloats * Float.BYTES);
+            scoreDevice = Cuda.deviceBuffer(natives, score, Float.BYTES);
+            featuresHost = Cuda.pinnedFloats(natives, features, featureFloats);
+            mapHost = Cuda.pinnedFloats(natives, map, mapFloats);
+            scoreHost = Cuda.pinnedFloats(natives, score, 1);
             featuresShape = natives.own("features Dims64", TrtPlanBuilder.toDims(new long[] {shape.taps(), 1, shape.tokens(), shape.embedDim()}));
             bankShape = natives.own("bank Dims64", TrtPlanBuilder.toDims(new long[] {shape.taps(), rows, shape.embedDim()}));
             context = natives.own("ICudaEngine.createExecutionContext (few-shot head)", engine.createExecutionContext(), logger.lastErrors());
@@ -278,20 +274,6 @@ public final class TrtFewShotHead implements BankSearch {
             DataType want = expected.get(name), got = engine.getTensorDataType(name).intern();
             if (want == null || want != got) throw new EngineException(planFile + ": tensor '" + name + "' is " + got + ", expected " + want);
         }
-    }
-
-    private Pointer device(String what, long bytes) {
-        Pointer p = new Pointer();
-        Cuda.check(cudaMalloc(p, bytes), "cudaMalloc(few-shot head " + what + ", " + Cuda.bytes(bytes) + ")");
-        natives.push("device buffer " + what, () -> Cuda.check(cudaFree(p), "cudaFree(few-shot head " + what + ")"));
-        return p;
-    }
-
-    private FloatPointer pinned(String what, long floats) {
-        Pointer p = new Pointer();
-        Cuda.check(cudaMallocHost(p, floats * Float.BYTES), "cudaMallocHost(few-shot head " + what + ")");
-        natives.push("pinned host buffer " + what, () -> Cuda.check(cudaFreeHost(p), "cudaFreeHost(few-shot head " + what + ")"));
-        return new FloatPointer(p).capacity(floats);
     }
 
     private void address(String name, Pointer p) {
