@@ -62,6 +62,8 @@ public final class ScoringGraphBuilder {
 
     /** Model metadata key naming a non-FP32 precision ("int8"); absent in FP32 models. */
     public static final String PRECISION_METADATA = "anomalyclip.precision";
+    /** Model metadata keys of the map smoothing that a few-shot head must repeat: σ and the tap reduction. */
+    public static final String SIGMA_METADATA = "anomalyclip.sigma", TAP_REDUCTION_METADATA = "anomalyclip.tap_reduction";
 
     private static final String BATCH = "batch";
     private static final float TEMPERATURE = (float) AnomalyClipSettings.TEMPERATURE;
@@ -480,8 +482,8 @@ public final class ScoringGraphBuilder {
         m.put("anomalyclip.grid", Integer.toString(G));
         m.put("anomalyclip.features_list", settings.featuresList().toString());
         m.put("anomalyclip.dpam_blocks", settings.dpamBlocksFor(arch.visionLayers()).toString());
-        m.put("anomalyclip.tap_reduction", settings.tapReduction().name());
-        m.put("anomalyclip.sigma", Double.toString(settings.sigma()));
+        m.put(TAP_REDUCTION_METADATA, settings.tapReduction().name());
+        m.put(SIGMA_METADATA, Double.toString(settings.sigma()));
         if (precision != Precision.FP32) m.put(PRECISION_METADATA, precision.id()); // FP32 models stay as they always were
         List<StringStringEntryProto> out = new ArrayList<>();
         m.forEach((k, v) -> out.add(StringStringEntryProto.newBuilder().setKey(k).setValue(v).build()));

@@ -204,9 +204,10 @@ public final class OrtAnomalyEngine implements AnomalyEngine {
         try {
             if (closed) throw new EngineException(modelFile + ": engine is closed");
             Map<String, String> meta = session.getMetadata().getCustomMetadata();
-            String sigma = meta.get("anomalyclip.sigma"), reduction = meta.get("anomalyclip.tap_reduction");
+            String sigma = meta.get(ScoringGraphBuilder.SIGMA_METADATA), reduction = meta.get(ScoringGraphBuilder.TAP_REDUCTION_METADATA);
             if (sigma == null || reduction == null) {
-                throw new EngineException(modelFile + ": the model has no anomalyclip.sigma / anomalyclip.tap_reduction metadata;"
+                throw new EngineException(modelFile + ": the model has no " + ScoringGraphBuilder.SIGMA_METADATA + " / "
+                        + ScoringGraphBuilder.TAP_REDUCTION_METADATA + " metadata;"
                         + " export it again for few-shot scoring");
             }
             head = OrtFewShotHead.open(taps, tokens, embedDim, imageSize, Double.parseDouble(sigma),

@@ -79,10 +79,10 @@ public final class TrtFewShotHead implements BankSearch {
             }
             Map<String, String> meta = new HashMap<>();
             for (OnnxMl.StringStringEntryProto e : m.getMetadataPropsList()) meta.put(e.getKey(), e.getValue());
-            String sigma = meta.get("anomalyclip.sigma"), reduction = meta.get("anomalyclip.tap_reduction");
+            String sigma = meta.get(ScoringGraphBuilder.SIGMA_METADATA), reduction = meta.get(ScoringGraphBuilder.TAP_REDUCTION_METADATA);
             if (sigma == null || reduction == null) {
-                throw new EngineException(scoringModel + ": no anomalyclip.sigma / anomalyclip.tap_reduction metadata; export it again"
-                        + " for few-shot scoring");
+                throw new EngineException(scoringModel + ": no " + ScoringGraphBuilder.SIGMA_METADATA + " / "
+                        + ScoringGraphBuilder.TAP_REDUCTION_METADATA + " metadata; export it again for few-shot scoring");
             }
             long[] features = null, map = null;
             for (OnnxMl.ValueInfoProto v : m.getGraph().getOutputList()) {
