@@ -149,7 +149,7 @@ public final class FewShotScorer {
             }
         }
         MemoryBank full = MemoryBank.join(parts);
-        int[] kept = maxPatches > 0 ? full.coresetRows(maxPatches) : null;
+        int[] kept = maxPatches > 0 && full.size() > maxPatches ? full.coresetRows(maxPatches) : null; // null: every row
         List<List<SelfScore>> self = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             MemoryBank others = k == 1 ? mirrorBank(images.get(0)) : othersThan(full, kept, k, i);
