@@ -346,27 +346,45 @@ async function pollJob() {
   else loadJobs();
 }
 
+// The bar shows the whole job, not the current phase: each phase with counters fills its share of the bar, and the
+// bar never moves back for the same job. Evaluations (before and after training, then on the validation set) and
+// phases without counters hold it where it is, so it does not fall to 0 or jump to 1 between phases.
+const JOB_STAGES = { PREPARING: [0, 0], EXTRACTING_FEATURES: [0.05, 0.45], TRAINING: [0.45, 0.9], EXPORTING: [0.9, 0.9] };
+const jobBar = { id: null, value: 0 };
+
+function jobFraction(j) {
+  if (jobBar.id !== j.id) Object.assign(jobBar, { id: j.id, value: 0 });
+  const p = j.progress;
+  let v = 0;
+  if (j.state === 'SUCCEEDED' || (p && p.phase === 'DONE')) v = 1;
+  else if (p && JOB_STAGES[p.phase]) {
+    const [from, to] = JOB_STAGES[p.phase];
+    const part = p.phase === 'TRAINING' ? (p.total_steps ? p.step / p.total_steps : 0) : (p.total ? p.done / p.total : 0);
+    v = from + (to - from) * part;
+  }
+  jobBar.value = Math.max(jobBar.value, v);
+  return jobBar.value;
+}
+
 function renderJob(j) {
   $('job').hidden = false;
   $('job-id').textContent = j.id;
   $('job-state').textContent = j.state;
   $('job-state').className = `pill state-${{ SUCCEEDED: 'READY', FAILED: 'FAULT', CANCELLED: 'DOWN' }[j.state] || 'STARTING'}`;
   const p = j.progress;
-  let fraction = 0, text = j.state === 'QUEUED' ? 'Waiting for the job before it.' : '';
+  const fraction = jobFraction(j);
+  let text = j.state === 'QUEUED' ? 'Waiting for the job before it.' : '';
   if (p) {
     const phase = p.phase.toLowerCase().replace(/_/g, ' ');
     if (p.phase === 'TRAINING') {
-      fraction = p.total_steps ? p.step / p.total_steps : 0;
       text = `${phase}: epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.total_steps}, loss ${num(p.loss, 4)}`;
     } else {
-      fraction = p.phase === 'DONE' ? 1 : p.total ? p.done / p.total : 0;
       text = p.phase === 'DONE' ? 'Finished.' : p.total ? `${phase}: ${p.done}/${p.total}` : phase;
     }
     if (p.eta_seconds !== null && Number.isFinite(Number(p.eta_seconds)) && p.phase !== 'DONE') {
       text += `, ETA ${Math.round(p.eta_seconds)} s`;
     }
   }
-  if (j.state === 'SUCCEEDED') fraction = 1;
   if (j.error) text = `Failed: ${j.error}`;
   $('job-progress').value = fraction;
   $('job-progress').setAttribute('aria-valuetext', `${Math.round(fraction * 100)} %`);

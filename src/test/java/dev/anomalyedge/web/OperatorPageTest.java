@@ -212,6 +212,7 @@ class OperatorPageTest {
                     }
                     return "SUCCEEDED".equals(b.findElement(By.id("job-state")).getText());
                 });
+        System.out.println("[page] training bar values shown: " + shown);
         assertTrue(shown.stream().mapToDouble(Double::parseDouble).anyMatch(v -> v > 0 && v < 1), "progress shown: " + shown);
         assertEquals("1", browser.findElement(By.id("job-progress")).getAttribute("value"));
         WebElement metrics = ui.until(ExpectedConditions.visibilityOfElementLocated(By.id("job-metrics-table")));
